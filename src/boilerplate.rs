@@ -1,0 +1,298 @@
+//! Boilerplate: site furniture that must neither create matches nor hide them.
+//!
+//! Outlets wrap wire copy in their own templates: newsletter sign-ups, copyright lines,
+//! share buttons, "Read more »" and "Similar News" link lists. Two different stories from one
+//! site share all of that, and a padded copy of a story looks less like its original because
+//! of it. Nothing here knows any site's strings; furniture is recognised in two ways.
+//!
+//! **Learned from the corpus** (line document frequency). Every non-blank line is hashed
+//! over its normalized words; exact duplicate documents count once. A line is furniture when
+//! * it recurs in at least [`BoilerplateParams::site_min_docs`] documents and in at least twice
+//!   as many documents as it has distinct sources (one outlet repeating its own template;
+//!   copies of a story come from different outlets), or
+//! * it recurs in at least [`BoilerplateParams::common_min_docs`] documents whose neighbouring
+//!   lines differ (three quarters of the occurrences have distinct previous lines and distinct
+//!   next lines), and it is short (at most [`SHORT_LINE`] words, or not a sentence) — or it
+//!   recurs that way in at least [`BoilerplateParams::widespread_docs`] documents. A paragraph
+//!   of a syndicated story recurs with the same neighbours in every copy, so it fails the
+//!   context test; a template line sits between unrelated texts.
+//!
+//! **Seen in the document's shape**, which works on a corpus of two:
+//! * a short line that occurs twice or more in the same document ("Read more »");
+//! * a link list: a run of at least three link-like lines (short, not ending a sentence)
+//!   in which non-link-like lines appear only singly and are at most half as many;
+//! * a trailing run of two or more link-like lines after the last line of prose.
+
+use crate::normalize::{Line, Tokenized};
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
+
+/// Lines of at most this many words count as short.
+pub const SHORT_LINE: u32 = 12;
+/// Link-like lines have at most this many words and do not end a sentence.
+pub const LINK_LINE: u32 = 25;
+
+/// Deterministic hasher for sets of already-mixed 64-bit hashes.
+#[derive(Default, Clone, Copy)]
+pub struct IdentityHasher(u64);
+
+impl std::hash::Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | b as u64;
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+pub type HashSet64 = HashSet<u64, BuildHasherDefault<IdentityHasher>>;
+
+/// Thresholds of the corpus-learned rules (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BoilerplateParams {
+    pub site_min_docs: u32,
+    pub common_min_docs: u32,
+    pub widespread_docs: u32,
+    /// Turn the whole detector off (`--no-boilerplate`).
+    pub enabled: bool,
+}
+
+impl Default for BoilerplateParams {
+    fn default() -> Self {
+        BoilerplateParams {
+            site_min_docs: 3,
+            common_min_docs: 4,
+            widespread_docs: 50,
+            enabled: true,
+        }
+    }
+}
+
+/// Why a line is furniture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Furniture {
+    /// Repeated by one outlet across its documents.
+    SiteTemplate,
+    /// Recurs between unrelated texts across the corpus.
+    Common,
+    /// Part of a list of links or headlines.
+    LinkList,
+    /// A short line repeated within the document.
+    Repeated,
+}
+
+impl Furniture {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Furniture::SiteTemplate => "site_template",
+            Furniture::Common => "common",
+            Furniture::LinkList => "link_list",
+            Furniture::Repeated => "repeated",
+        }
+    }
+}
+
+/// The corpus-level knowledge: which line hashes are furniture and why.
+#[derive(Debug, Default, Clone)]
+pub struct BoilerplateModel {
+    pub params: BoilerplateParams,
+    site: HashSet64,
+    common: HashSet64,
+}
+
+impl BoilerplateModel {
+    /// A model that learned nothing (structural rules only).
+    pub fn structural_only(params: BoilerplateParams) -> Self {
+        BoilerplateModel {
+            params,
+            ..Default::default()
+        }
+    }
+
+    /// Number of distinct furniture lines learned.
+    pub fn learned_lines(&self) -> usize {
+        self.site.len() + self.common.len()
+    }
+
+    /// Furniture learned for this line hash, if any.
+    pub fn learned(&self, hash: u64) -> Option<Furniture> {
+        if hash == 0 {
+            None
+        } else if self.site.contains(&hash) {
+            Some(Furniture::SiteTemplate)
+        } else if self.common.contains(&hash) {
+            Some(Furniture::Common)
+        } else {
+            None
+        }
+    }
+
+    /// Learn furniture lines from documents. `doc_hash[d]` identifies exact duplicates;
+    /// `source[d]` is the outlet (None when unknown).
+    pub fn learn(
+        params: BoilerplateParams,
+        docs: &[&Tokenized],
+        doc_hash: &[u64],
+        source: &[Option<u32>],
+    ) -> Self {
+        if !params.enabled {
+            return Self::structural_only(params);
+        }
+        // One record per line occurrence: (line, doc, source, prev, next, short).
+        let mut records: Vec<[u64; 6]> = docs
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(d, t)| {
+                let dh = doc_hash[d];
+                // Unknown sources count as distinct per document.
+                let src = source[d].map_or(dh | 1 << 63, |s| s as u64);
+                let lines = &t.lines;
+                (0..lines.len()).filter_map(move |i| {
+                    let h = lines[i].hash;
+                    if h == 0 {
+                        return None;
+                    }
+                    // Text start and end are unique contexts per document.
+                    let prev = if i > 0 { lines[i - 1].hash } else { dh ^ 0x51 };
+                    let next = lines.get(i + 1).map_or(dh ^ 0x52, |l| l.hash);
+                    let short = lines[i].n_tokens() <= SHORT_LINE || !lines[i].ends_sentence;
+                    Some([h, dh, src, prev, next, short as u64])
+                })
+            })
+            .collect();
+        records.par_sort_unstable();
+        records.dedup_by(|a, b| a[0] == b[0] && a[1] == b[1]); // exact duplicates count once
+        let decisions: Vec<(u64, Option<Furniture>)> = records
+            .par_chunk_by(|a, b| a[0] == b[0])
+            .filter(|run| run.len() as u32 >= params.site_min_docs.min(params.common_min_docs))
+            .map(|run| (run[0][0], decide(run, &params)))
+            .collect();
+        let mut model = Self::structural_only(params);
+        for (h, f) in decisions {
+            match f {
+                Some(Furniture::SiteTemplate) => {
+                    model.site.insert(h);
+                }
+                Some(_) => {
+                    model.common.insert(h);
+                }
+                None => {}
+            }
+        }
+        model
+    }
+
+    /// Furniture label of every line of one document (None = body text).
+    pub fn classify(&self, t: &Tokenized) -> Vec<Option<Furniture>> {
+        let lines = &t.lines;
+        let mut out: Vec<Option<Furniture>> = lines.iter().map(|l| self.learned(l.hash)).collect();
+        if !self.params.enabled {
+            return vec![None; lines.len()];
+        }
+        // Short lines repeated inside the document.
+        let mut seen: Vec<(u64, usize)> = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.hash != 0 && l.n_tokens() <= SHORT_LINE)
+            .map(|(i, l)| (l.hash, i))
+            .collect();
+        seen.sort_unstable();
+        for run in seen.chunk_by(|a, b| a.0 == b.0) {
+            if run.len() > 1 {
+                for &(_, i) in run {
+                    out[i].get_or_insert(Furniture::Repeated);
+                }
+            }
+        }
+        let link_like: Vec<bool> = lines
+            .iter()
+            .zip(&out)
+            .map(|(l, f)| f.is_some() || is_link_like(l))
+            .collect();
+        mark_link_lists(&link_like, &mut out);
+        // Trailing link-like lines after the last line of prose.
+        let last_prose = lines
+            .iter()
+            .zip(&out)
+            .rposition(|(l, f)| f.is_none() && l.ends_sentence && l.n_tokens() >= 8);
+        let tail_start = last_prose.map_or(0, |i| i + 1);
+        if last_prose.is_some()
+            && lines.len() - tail_start >= 2
+            && link_like[tail_start..].iter().all(|&x| x)
+        {
+            for f in &mut out[tail_start..] {
+                f.get_or_insert(Furniture::LinkList);
+            }
+        }
+        out
+    }
+}
+
+fn is_link_like(l: &Line) -> bool {
+    l.n_tokens() <= LINK_LINE && !l.ends_sentence
+}
+
+/// Mark runs of link-like lines (see the module docs).
+fn mark_link_lists(link_like: &[bool], out: &mut [Option<Furniture>]) {
+    let n = link_like.len();
+    let mut i = 0;
+    while i < n {
+        if !link_like[i] {
+            i += 1;
+            continue;
+        }
+        // Extend the run while non-link-like lines come singly between link-like ones.
+        let start = i;
+        let mut end = i + 1; // exclusive, always after a link-like line
+        let mut j = i + 1;
+        while j < n {
+            if link_like[j] {
+                end = j + 1;
+                j += 1;
+            } else if j + 1 < n && link_like[j + 1] {
+                j += 2;
+                end = j;
+            } else {
+                break;
+            }
+        }
+        let links = link_like[start..end].iter().filter(|&&x| x).count();
+        let others = end - start - links;
+        if links >= 3 && others * 2 <= links {
+            for f in &mut out[start..end] {
+                f.get_or_insert(Furniture::LinkList);
+            }
+        }
+        i = end;
+    }
+}
+
+/// Decide one line from its occurrence records `[line, doc, source, prev, next, short]`.
+fn decide(run: &[[u64; 6]], p: &BoilerplateParams) -> Option<Furniture> {
+    let docs = run.len() as u32;
+    let distinct = |col: usize| {
+        let mut v: Vec<u64> = run.iter().map(|r| r[col]).collect();
+        v.sort_unstable();
+        v.dedup();
+        v.len() as u32
+    };
+    let sources = distinct(2);
+    if docs >= p.site_min_docs && docs >= 2 * sources {
+        return Some(Furniture::SiteTemplate);
+    }
+    if docs >= p.common_min_docs {
+        let (prev, next) = (distinct(3), distinct(4));
+        let diverse = prev * 4 >= docs * 3 && next * 4 >= docs * 3;
+        let short = run[0][5] == 1;
+        if diverse && (short || docs >= p.widespread_docs) {
+            return Some(Furniture::Common);
+        }
+    }
+    None
+}

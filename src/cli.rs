@@ -1,0 +1,332 @@
+//! The command line: parse (clap) → resolve (`config`) → run (library stages) → exit code.
+//!
+//! Exit codes, the only place they are decided:
+//! * 0 — the command ran (bad records, if any, were reported and skipped);
+//! * 1 — `check` found what `--fail-on` asked to fail on;
+//! * 2 — usage: an unknown flag, a missing argument, or a flag value out of range;
+//! * 3 — input: `--strict` met a bad record, or no input could be read at all;
+//! * 4 — output: a report could not be written.
+
+use crate::config::{ScanConfig, ScanRequest, defaults};
+use crate::input::{Corpus, InputError, InputPath, ReadOptions, RejectReason, read_corpus};
+use crate::progress::Progress;
+use crate::report::{self, ScanReport};
+use crate::scan::scan;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Instant;
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FOUND: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+pub const EXIT_INPUT: i32 = 3;
+pub const EXIT_OUTPUT: i32 = 4;
+
+/// How many bad-record warnings to print before summarizing the rest.
+const MAX_WARNINGS: usize = 20;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "wirecopy",
+    version,
+    about = "Find syndicated copies in news corpora",
+    after_help = "Exit codes: 0 ran, 1 check found copies (--fail-on), 2 usage or bad flag value, \
+                  3 input error (--strict, or nothing readable), 4 output could not be written."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Find the groups of copies of the same story and report them.
+    Scan(ScanArgs),
+}
+
+/// Where articles come from and which fields hold what.
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// JSONL files (plain, .gz or .zst, detected by content), directories of text files, or
+    /// `-` for JSONL on stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// JSON field holding the article id (string or number).
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    /// JSON field holding the article text.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// JSON field naming the outlet; sharpens boilerplate learning.
+    #[arg(long)]
+    pub source_field: Option<String>,
+    /// JSON field holding the publication date (ISO 8601); the earliest copy becomes canonical.
+    #[arg(long)]
+    pub date_field: Option<String>,
+    /// JSON field holding the title.
+    #[arg(long)]
+    pub title_field: Option<String>,
+    /// Stop at the first bad record instead of skipping it.
+    #[arg(long)]
+    pub strict: bool,
+    /// Read files into memory instead of memory-mapping them.
+    #[arg(long)]
+    pub no_mmap: bool,
+}
+
+impl InputArgs {
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            id_field: self.id_field.clone(),
+            text_field: self.text_field.clone(),
+            source_field: self.source_field.clone(),
+            date_field: self.date_field.clone(),
+            title_field: self.title_field.clone(),
+            strict: self.strict,
+            mmap: !self.no_mmap,
+        }
+    }
+
+    pub fn paths(&self) -> Vec<InputPath> {
+        self.inputs
+            .iter()
+            .map(|p| {
+                if p.as_os_str() == "-" {
+                    InputPath::Stdin
+                } else {
+                    InputPath::Path(p.clone())
+                }
+            })
+            .collect()
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect()
+    }
+}
+
+/// Detection parameters (see README: Parameters).
+#[derive(Args, Debug, Clone, Default)]
+pub struct DetectArgs {
+    /// Words per shingle.
+    #[arg(long, value_name = "K", help = format!("Words per shingle [default: {}]", defaults::NGRAM))]
+    pub ngram: Option<usize>,
+    /// MinHash signature length.
+    #[arg(long, value_name = "K", help = format!("MinHash signature length [default: {}]", defaults::NUM_PERM))]
+    pub num_perm: Option<usize>,
+    /// Jaccard similarity that LSH aims at and the verifier accepts.
+    #[arg(long, value_name = "J", help = format!("Jaccard similarity that LSH aims at and the verifier accepts [default: {}]", defaults::THRESHOLD))]
+    pub threshold: Option<f64>,
+    /// LSH bands (with --rows; otherwise derived from --threshold).
+    #[arg(long)]
+    pub bands: Option<usize>,
+    /// LSH rows per band (with --bands).
+    #[arg(long)]
+    pub rows: Option<usize>,
+    /// Accept a pair when this share of the smaller text's shingles is in the larger.
+    #[arg(long, value_name = "C", help = format!("Accept a pair when this share of the smaller text's shingles is in the larger [default: {}]", defaults::CONTAINMENT))]
+    pub containment: Option<f64>,
+    /// Accept a pair when shared shingles cover this share of the smaller text's words.
+    #[arg(long, value_name = "C", help = format!("Accept a pair when shared shingles cover this share of the smaller text's words [default: {}]", defaults::COVERAGE))]
+    pub coverage: Option<f64>,
+    /// Never accept a pair sharing fewer shingles.
+    #[arg(long, value_name = "N", help = format!("Never accept a pair sharing fewer shingles [default: {}]", defaults::MIN_SHARED))]
+    pub min_shared: Option<u32>,
+    /// Containment index keeps one shingle in N.
+    #[arg(long, value_name = "N", help = format!("Containment index keeps one shingle in N [default: {}]", defaults::SAMPLE_RATE))]
+    pub sample_rate: Option<u32>,
+    /// Containment candidates share at least this many sampled shingles.
+    #[arg(long, value_name = "N", help = format!("Containment candidates share at least this many sampled shingles [default: {}]", defaults::SAMPLE_MIN))]
+    pub sample_min: Option<u32>,
+    /// Largest LSH bucket or sample posting paired in full.
+    #[arg(long, value_name = "N", help = format!("Largest LSH bucket or sample posting paired in full [default: {}]", defaults::BUCKET_CAP))]
+    pub bucket_cap: Option<usize>,
+    /// Seed of every hash function.
+    #[arg(long, help = format!("Seed of every hash function [default: {}]", defaults::SEED))]
+    pub seed: Option<u64>,
+    /// Do not detect boilerplate (site furniture counts as text).
+    #[arg(long)]
+    pub no_boilerplate: bool,
+}
+
+impl DetectArgs {
+    pub fn request(&self) -> ScanRequest {
+        ScanRequest {
+            ngram: self.ngram,
+            num_perm: self.num_perm,
+            threshold: self.threshold,
+            bands: self.bands,
+            rows: self.rows,
+            containment: self.containment,
+            coverage: self.coverage,
+            min_shared: self.min_shared,
+            sample_rate: self.sample_rate,
+            sample_min: self.sample_min,
+            bucket_cap: self.bucket_cap,
+            seed: self.seed,
+            no_boilerplate: self.no_boilerplate,
+        }
+    }
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Worker threads (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// No progress bars.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print the LSH S-curve for the chosen bands × rows to stderr.
+    #[arg(long)]
+    pub explain: bool,
+}
+
+/// Parse arguments and run; returns the process exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+        }
+    };
+    match cli.command {
+        Command::Scan(a) => run_scan(&a),
+    }
+}
+
+fn usage_error(e: impl std::fmt::Display) -> i32 {
+    eprintln!("wirecopy: {e}");
+    EXIT_USAGE
+}
+
+/// Set the worker count for the whole process.
+pub fn init_threads(threads: usize) -> Result<(), String> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .map_err(|e| format!("cannot start {threads} threads: {e}"))
+}
+
+/// Read the inputs, printing warnings for skipped records. `Err` is an exit code.
+pub fn read_inputs(input: &InputArgs) -> Result<Corpus, i32> {
+    let corpus = match read_corpus(&input.paths(), &input.read_options()) {
+        Ok(c) => c,
+        Err(InputError::Strict(r)) => {
+            eprintln!("wirecopy: error: {r} (--strict)");
+            return Err(EXIT_INPUT);
+        }
+    };
+    for r in corpus.rejects.iter().take(MAX_WARNINGS) {
+        eprintln!("wirecopy: warning: skipped {r}");
+    }
+    if corpus.rejects.len() > MAX_WARNINGS {
+        eprintln!(
+            "wirecopy: warning: {} more records skipped (counts by reason in the report's stats)",
+            corpus.rejects.len() - MAX_WARNINGS
+        );
+    }
+    let unreadable = corpus
+        .rejects
+        .iter()
+        .filter(|r| r.reason == RejectReason::UnreadableFile)
+        .count();
+    if corpus.is_empty() && unreadable >= input.inputs.len() {
+        eprintln!("wirecopy: error: no input could be read");
+        return Err(EXIT_INPUT);
+    }
+    Ok(corpus)
+}
+
+fn print_s_curve(cfg: &ScanConfig) {
+    let b = cfg.banding;
+    eprintln!(
+        "LSH: {} bands × {} rows of {} slots; midpoint ≈ {:.3}",
+        b.bands,
+        b.rows,
+        cfg.num_perm,
+        b.midpoint()
+    );
+    eprintln!("Jaccard  P(candidate)");
+    for i in 1..=10 {
+        let s = i as f64 / 10.0;
+        eprintln!("  {s:.1}    {:.4}", b.probability(s));
+    }
+}
+
+fn run_scan(a: &ScanArgs) -> i32 {
+    let cfg = match a.detect.request().resolve() {
+        Ok(c) => c,
+        Err(e) => return usage_error(e),
+    };
+    if let Err(e) = init_threads(a.threads) {
+        return usage_error(e);
+    }
+    if a.explain {
+        print_s_curve(&cfg);
+    }
+    let started = Instant::now();
+    let corpus = match read_inputs(&a.input) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let read_secs = started.elapsed().as_secs_f64();
+    let mut out = scan(&corpus, &cfg, &Progress::auto(a.quiet));
+    out.timings.insert(0, ("read", read_secs));
+    let report = ScanReport::new(
+        &corpus,
+        &out,
+        &cfg,
+        &a.input.read_options(),
+        &a.input.names(),
+    );
+    let write = |w: &mut dyn std::io::Write| match a.format {
+        Format::Text => report::text::write_text(&report, w),
+        Format::Json => report::json::write_json(&report, w),
+        Format::Jsonl => report::json::write_jsonl(&report, w),
+        Format::Csv => report::csv::write_csv(&report, w),
+    };
+    let result = match &a.output {
+        Some(path) => {
+            report::write_atomic(path, write).map_err(|e| (path.display().to_string(), e))
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = std::io::BufWriter::new(stdout.lock());
+            write(&mut lock)
+                .and_then(|_| std::io::Write::flush(&mut lock))
+                .map_err(|e| ("stdout".to_string(), e))
+        }
+    };
+    match result {
+        Ok(()) => EXIT_OK,
+        Err((_, e)) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err((target, e)) => {
+            eprintln!("wirecopy: error: cannot write {target}: {e}");
+            EXIT_OUTPUT
+        }
+    }
+}

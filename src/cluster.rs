@@ -1,0 +1,435 @@
+//! Clusters from verified pairs, their canonical copy, and each member's relation to it.
+//!
+//! Connected components of the accepted pairs are only a first grouping: a component can be
+//! held together by a chain (A copies B, B shares a passage with C, ...). So each component
+//! is settled around its canonical member:
+//!
+//! 1. The canonical member is the earliest by date when every member has one, otherwise the
+//!    fullest copy: the one with most *supported* shingles (shingles that another member
+//!    also has), so a copy padded with its own local paragraphs does not beat the original;
+//!    with only two members, where support is symmetric, the one with more body shingles.
+//!    Ties go to the smaller id.
+//! 2. Members whose pair with the canonical passes the verifier stay. Members reached only
+//!    through another member stay, flagged `chained`, if they still pass half of each
+//!    threshold against the canonical; the rest are split off and settled again as a
+//!    component of their own.
+//!
+//! Each member is then compared with the canonical paragraph by paragraph: a paragraph is
+//! present in the other text when at least [`PARAGRAPH_PRESENT`] of its shingles are shared.
+//! From which paragraphs are missing on either side follows the relation (see [`Relation`]).
+
+use crate::features::DocFeatures;
+use crate::verify::{PairScore, Scratch, VerifyParams, for_each_shared, score};
+use std::collections::BTreeMap;
+
+/// Share of a paragraph's shingles that must be shared for it to count as present.
+pub const PARAGRAPH_PRESENT: f64 = 0.2;
+
+/// How a member relates to its cluster's canonical copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Relation {
+    /// The canonical member itself.
+    Canonical,
+    /// Byte-identical text.
+    Exact,
+    /// Same words; quotes, dashes, case, spacing, paragraph breaks or furniture differ.
+    Restyled,
+    /// Same paragraphs with word-level changes, or a few middle paragraphs removed.
+    Edited,
+    /// Keeps the beginning of the canonical and drops its tail; adds no body text.
+    Truncated,
+    /// All of the canonical plus body text of its own.
+    Extended,
+    /// Each has body text the other lacks.
+    Version,
+    /// A part of the canonical that is not its beginning, or less than half of it.
+    Excerpt,
+}
+
+impl Relation {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Relation::Canonical => "canonical",
+            Relation::Exact => "exact",
+            Relation::Restyled => "restyled",
+            Relation::Edited => "edited",
+            Relation::Truncated => "truncated",
+            Relation::Extended => "extended",
+            Relation::Version => "version",
+            Relation::Excerpt => "excerpt",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Relation> {
+        [
+            Relation::Exact,
+            Relation::Restyled,
+            Relation::Edited,
+            Relation::Truncated,
+            Relation::Extended,
+            Relation::Version,
+            Relation::Excerpt,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+}
+
+/// Paragraph-level comparison of a member with the canonical.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ParagraphMatch {
+    /// Member body paragraphs present in the canonical.
+    pub shared_paragraphs: u32,
+    /// Member body paragraphs.
+    pub paragraphs: u32,
+    /// Canonical body paragraphs present in the member.
+    pub canonical_shared: u32,
+    /// Canonical body paragraphs.
+    pub canonical_paragraphs: u32,
+    /// Body words of member paragraphs absent from the canonical.
+    pub added_words: u32,
+    /// Body words of canonical paragraphs absent from the member.
+    pub dropped_words: u32,
+    /// Last canonical paragraph (0-based, among all its paragraphs) present in the member,
+    /// when the member drops the canonical's tail.
+    pub truncated_after: Option<u32>,
+    /// The canonical's first body paragraph is present in the member.
+    pub lead_kept: bool,
+}
+
+/// One member of a cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub doc: u32,
+    pub relation: Relation,
+    /// Scores against the canonical (A = canonical, B = this member).
+    pub score: PairScore,
+    pub paragraphs: ParagraphMatch,
+    /// Reached the cluster through another member, not directly from the canonical.
+    pub chained: bool,
+}
+
+/// A group of copies of one story.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cluster {
+    pub canonical: u32,
+    /// Canonical first, then the others by document index.
+    pub members: Vec<Member>,
+}
+
+/// Union-find with path halving; union by smaller root for determinism.
+struct DisjointSet(Vec<u32>);
+
+impl DisjointSet {
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.0[x as usize] != x {
+            let p = self.0[self.0[x as usize] as usize];
+            self.0[x as usize] = p;
+            x = p;
+        }
+        x
+    }
+    fn union(&mut self, a: u32, b: u32) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            let (lo, hi) = (ra.min(rb), ra.max(rb));
+            self.0[hi as usize] = lo;
+        }
+    }
+}
+
+/// Inputs the clustering needs about every document.
+pub struct ClusterInput<'a> {
+    pub features: &'a [DocFeatures],
+    /// Dates, comparable as strings (ISO 8601); None when absent.
+    pub dates: &'a [Option<&'a str>],
+    pub params: VerifyParams,
+}
+
+/// Cluster documents from accepted pairs (`edges` as (a, b) document indices, document
+/// index order = id order). Clusters come sorted by size (largest first), then canonical.
+pub fn cluster(input: &ClusterInput, edges: &[(u32, u32)]) -> Vec<Cluster> {
+    let n = input.features.len();
+    let mut ds = DisjointSet((0..n as u32).collect());
+    for &(a, b) in edges {
+        ds.union(a, b);
+    }
+    let mut adjacency: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for &(a, b) in edges {
+        adjacency.entry(a).or_default().push(b);
+        adjacency.entry(b).or_default().push(a);
+    }
+    let mut components: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for &d in adjacency.keys() {
+        components.entry(ds.find(d)).or_default().push(d);
+    }
+    let comps: Vec<Vec<u32>> = components.into_values().collect();
+    use rayon::prelude::*;
+    let mut clusters: Vec<Cluster> = comps
+        .par_iter()
+        .flat_map_iter(|c| settle(input, &adjacency, c.clone()))
+        .collect();
+    clusters.sort_by(|a, b| {
+        b.members
+            .len()
+            .cmp(&a.members.len())
+            .then(a.canonical.cmp(&b.canonical))
+    });
+    clusters
+}
+
+/// Settle one component into one or more clusters (see the module docs).
+fn settle(input: &ClusterInput, adj: &BTreeMap<u32, Vec<u32>>, comp: Vec<u32>) -> Vec<Cluster> {
+    let mut out = Vec::new();
+    let mut pending = vec![comp];
+    let mut scratch = Scratch::default();
+    let k = input.params.ngram;
+    while let Some(comp) = pending.pop() {
+        if comp.len() < 2 {
+            continue;
+        }
+        let canon = pick_canonical(input, &comp);
+        let cf = &input.features[canon as usize];
+        let mut kept: BTreeMap<u32, (PairScore, bool)> = BTreeMap::new();
+        for &m in &comp {
+            if m == canon {
+                continue;
+            }
+            let mf = &input.features[m as usize];
+            let sc = score(cf, mf, k, &mut scratch);
+            if input.params.accept(&sc, cf, mf) {
+                kept.insert(m, (sc, false));
+            }
+        }
+        // Members reached through kept members, if still related to the canonical.
+        let mut frontier: Vec<u32> = kept.keys().copied().collect();
+        frontier.push(canon);
+        while let Some(x) = frontier.pop() {
+            for &y in adj.get(&x).map(Vec::as_slice).unwrap_or(&[]) {
+                if y == canon || kept.contains_key(&y) || !comp.contains(&y) {
+                    continue;
+                }
+                let yf = &input.features[y as usize];
+                let sc = score(cf, yf, k, &mut scratch);
+                if input.params.accept_relaxed(&sc, cf, yf) {
+                    kept.insert(y, (sc, true));
+                    frontier.push(y);
+                }
+            }
+        }
+        let rest: Vec<u32> = comp
+            .iter()
+            .copied()
+            .filter(|d| *d != canon && !kept.contains_key(d))
+            .collect();
+        if !kept.is_empty() {
+            let mut members = vec![Member {
+                doc: canon,
+                relation: Relation::Canonical,
+                score: PairScore {
+                    shared: cf.n_shingles() as u32,
+                    jaccard: 1.0,
+                    a_in_b: 1.0,
+                    b_in_a: 1.0,
+                    cover_a: 1.0,
+                    cover_b: 1.0,
+                },
+                paragraphs: paragraph_match(cf, cf),
+                chained: false,
+            }];
+            for (doc, (sc, chained)) in kept {
+                let mf = &input.features[doc as usize];
+                let pm = paragraph_match(cf, mf);
+                members.push(Member {
+                    doc,
+                    relation: relation(cf, mf, &pm),
+                    score: sc,
+                    paragraphs: pm,
+                    chained,
+                });
+            }
+            out.push(Cluster {
+                canonical: canon,
+                members,
+            });
+        }
+        // What was split off forms components of its own among themselves.
+        for part in components_within(adj, &rest) {
+            pending.push(part);
+        }
+    }
+    out
+}
+
+/// Connected components of the subgraph induced by `nodes` (sorted).
+fn components_within(adj: &BTreeMap<u32, Vec<u32>>, nodes: &[u32]) -> Vec<Vec<u32>> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut parts = Vec::new();
+    for &start in nodes {
+        if !seen.insert(start) {
+            continue;
+        }
+        let mut part = vec![start];
+        let mut stack = vec![start];
+        while let Some(x) = stack.pop() {
+            for &y in adj.get(&x).map(Vec::as_slice).unwrap_or(&[]) {
+                if nodes.binary_search(&y).is_ok() && seen.insert(y) {
+                    part.push(y);
+                    stack.push(y);
+                }
+            }
+        }
+        part.sort_unstable();
+        parts.push(part);
+    }
+    parts
+}
+
+/// The canonical member of a component (see the module docs).
+fn pick_canonical(input: &ClusterInput, comp: &[u32]) -> u32 {
+    let dated = comp.iter().all(|&d| input.dates[d as usize].is_some());
+    if dated {
+        return *comp
+            .iter()
+            .min_by(|&&a, &&b| {
+                input.dates[a as usize]
+                    .cmp(&input.dates[b as usize])
+                    .then(a.cmp(&b))
+            })
+            .expect("non-empty component");
+    }
+    let support = supported_shingles(input.features, comp);
+    let key = |i: usize| -> (u64, i64) {
+        let f = &input.features[comp[i] as usize];
+        let s = support[i];
+        if comp.len() == 2 {
+            (s, f.n_shingles() as i64)
+        } else {
+            (s, -((f.n_shingles() as u64 - s) as i64))
+        }
+    };
+    let best = (0..comp.len())
+        .max_by(|&i, &j| key(i).cmp(&key(j)).then(comp[j].cmp(&comp[i])))
+        .expect("non-empty component");
+    comp[best]
+}
+
+/// For each member, how many of its shingles another member also has.
+fn supported_shingles(features: &[DocFeatures], comp: &[u32]) -> Vec<u64> {
+    let mut all: Vec<(u32, u32)> = comp
+        .iter()
+        .enumerate()
+        .flat_map(|(i, &d)| {
+            features[d as usize]
+                .shingles
+                .iter()
+                .map(move |&h| (h, i as u32))
+        })
+        .collect();
+    all.sort_unstable();
+    let mut support = vec![0u64; comp.len()];
+    for run in all.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() > 1 {
+            for &(_, i) in run {
+                support[i as usize] += 1;
+            }
+        }
+    }
+    support
+}
+
+/// Compare member `m` with canonical `c` paragraph by paragraph.
+pub fn paragraph_match(c: &DocFeatures, m: &DocFeatures) -> ParagraphMatch {
+    let owned = |f: &DocFeatures| {
+        let mut v = vec![0u32; f.para_starts.len()];
+        for &p in &f.positions {
+            v[f.paragraph_of((p as u32) << f.pos_shift)] += 1;
+        }
+        v
+    };
+    let (owned_c, owned_m) = (owned(c), owned(m));
+    let mut hits_c = vec![0u32; owned_c.len()];
+    let mut hits_m = vec![0u32; owned_m.len()];
+    for_each_shared(c, m, |pc, pm| {
+        hits_c[c.paragraph_of(pc)] += 1;
+        hits_m[m.paragraph_of(pm)] += 1;
+    });
+    let present = |hits: &[u32], owned: &[u32], f: &DocFeatures| -> Vec<Option<bool>> {
+        (0..owned.len())
+            .map(|p| {
+                (f.para_body[p] && owned[p] > 0)
+                    .then(|| hits[p] as f64 >= PARAGRAPH_PRESENT * owned[p] as f64)
+            })
+            .collect()
+    };
+    let (pres_c, pres_m) = (present(&hits_c, &owned_c, c), present(&hits_m, &owned_m, m));
+    let mut pm = ParagraphMatch::default();
+    for (p, s) in pres_m.iter().enumerate() {
+        match s {
+            Some(true) => {
+                pm.shared_paragraphs += 1;
+                pm.paragraphs += 1;
+            }
+            Some(false) => {
+                pm.paragraphs += 1;
+                pm.added_words += m.paragraph_tokens(p);
+            }
+            None => {}
+        }
+    }
+    for (p, s) in pres_c.iter().enumerate() {
+        match s {
+            Some(true) => {
+                pm.canonical_shared += 1;
+                pm.canonical_paragraphs += 1;
+            }
+            Some(false) => {
+                pm.canonical_paragraphs += 1;
+                pm.dropped_words += c.paragraph_tokens(p);
+            }
+            None => {}
+        }
+    }
+    pm.lead_kept = pres_c.iter().flatten().next() == Some(&true);
+    let last_present = pres_c.iter().rposition(|s| *s == Some(true));
+    let last_body = pres_c.iter().rposition(|s| s.is_some());
+    if let (Some(lp), Some(lb)) = (last_present, last_body)
+        && lp < lb
+    {
+        pm.truncated_after = Some(lp as u32);
+    }
+    pm
+}
+
+/// Does a word count matter relative to a text of `total` words?
+fn significant(words: u32, total: u32) -> bool {
+    words >= 10 && words as f64 >= 0.05 * total as f64
+}
+
+/// The relation of member `m` to canonical `c` (see [`Relation`]).
+pub fn relation(c: &DocFeatures, m: &DocFeatures, pm: &ParagraphMatch) -> Relation {
+    if c.text_hash == m.text_hash {
+        return Relation::Exact;
+    }
+    if c.body_hash == m.body_hash {
+        return Relation::Restyled;
+    }
+    let adds = significant(pm.added_words, m.body_tokens);
+    let drops = significant(pm.dropped_words, c.body_tokens);
+    let lead_kept = pm.lead_kept;
+    match (adds, drops) {
+        (false, false) => Relation::Edited,
+        (true, false) => Relation::Extended,
+        (true, true) => Relation::Version,
+        (false, true) => {
+            let kept_share = 1.0 - pm.dropped_words as f64 / c.body_tokens.max(1) as f64;
+            if lead_kept && pm.truncated_after.is_some() {
+                Relation::Truncated
+            } else if lead_kept && kept_share >= 0.5 {
+                Relation::Edited
+            } else {
+                Relation::Excerpt
+            }
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! The resolved configuration of a scan: validated values and the ones derived from them.
+//!
+//! The command line (see `cli`) holds what the user typed; [`ScanConfig`] holds what the
+//! stages run with, e.g. bands × rows derived from the threshold. Stages never see clap.
+
+use crate::boilerplate::BoilerplateParams;
+use crate::lsh::{Banding, optimal_bands};
+use crate::sketch::MAX_NGRAM;
+use crate::verify::VerifyParams;
+
+/// Defaults, shared by the CLI help and the library.
+pub mod defaults {
+    /// Word 5-grams: long enough that unrelated texts rarely share one by chance.
+    pub const NGRAM: usize = 5;
+    /// 64 MinHash slots. LSH only has to propose pairs — every one is verified exactly — and
+    /// the containment index proposes the truncated and padded copies, so the signature
+    /// needs a sharp S-curve around the threshold, not a precise estimate; 64 slots give
+    /// P(candidate) ≥ 0.97 at Jaccard 0.6 and ≤ 0.1 at 0.3 (see `wirecopy scan --explain`),
+    /// at half the time and index size of 128.
+    pub const NUM_PERM: usize = 64;
+    pub const THRESHOLD: f64 = 0.5;
+    pub const CONTAINMENT: f64 = 0.5;
+    pub const COVERAGE: f64 = 0.7;
+    pub const MIN_SHARED: u32 = 5;
+    pub const SAMPLE_RATE: u32 = 16;
+    pub const SAMPLE_MIN: u32 = 2;
+    pub const BUCKET_CAP: usize = 500;
+    pub const SEED: u64 = 1;
+}
+
+/// Everything the scan stages need, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanConfig {
+    pub ngram: usize,
+    pub num_perm: usize,
+    pub threshold: f64,
+    pub banding: Banding,
+    /// Were bands × rows given explicitly?
+    pub banding_explicit: bool,
+    pub containment: f64,
+    pub coverage: f64,
+    pub min_shared: u32,
+    pub sample_rate: u32,
+    pub sample_min: u32,
+    pub bucket_cap: usize,
+    pub seed: u64,
+    pub boilerplate: BoilerplateParams,
+}
+
+/// A parameter that failed validation: the flag and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub flag: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid value for {}: {}", self.flag, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// What the user asked for; `None` means the default.
+#[derive(Debug, Clone, Default)]
+pub struct ScanRequest {
+    pub ngram: Option<usize>,
+    pub num_perm: Option<usize>,
+    pub threshold: Option<f64>,
+    pub bands: Option<usize>,
+    pub rows: Option<usize>,
+    pub containment: Option<f64>,
+    pub coverage: Option<f64>,
+    pub min_shared: Option<u32>,
+    pub sample_rate: Option<u32>,
+    pub sample_min: Option<u32>,
+    pub bucket_cap: Option<usize>,
+    pub seed: Option<u64>,
+    pub no_boilerplate: bool,
+}
+
+fn unit(flag: &'static str, v: f64) -> Result<f64, ConfigError> {
+    if v.is_finite() && v > 0.0 && v <= 1.0 {
+        Ok(v)
+    } else {
+        Err(ConfigError {
+            flag,
+            message: format!("{v} is not in (0, 1]"),
+        })
+    }
+}
+
+fn at_least<T: PartialOrd + std::fmt::Display + Copy>(
+    flag: &'static str,
+    v: T,
+    min: T,
+) -> Result<T, ConfigError> {
+    if v >= min {
+        Ok(v)
+    } else {
+        Err(ConfigError {
+            flag,
+            message: format!("{v} is below the minimum {min}"),
+        })
+    }
+}
+
+impl ScanRequest {
+    /// Validate and derive.
+    pub fn resolve(&self) -> Result<ScanConfig, ConfigError> {
+        let ngram = self.ngram.unwrap_or(defaults::NGRAM);
+        if !(1..=MAX_NGRAM).contains(&ngram) {
+            return Err(ConfigError {
+                flag: "--ngram",
+                message: format!("{ngram} is not in 1..={MAX_NGRAM}"),
+            });
+        }
+        let num_perm = at_least("--num-perm", self.num_perm.unwrap_or(defaults::NUM_PERM), 1)?;
+        if num_perm > 1024 {
+            return Err(ConfigError {
+                flag: "--num-perm",
+                message: format!("{num_perm} is above the maximum 1024"),
+            });
+        }
+        let threshold = unit("--threshold", self.threshold.unwrap_or(defaults::THRESHOLD))?;
+        let (banding, banding_explicit) = match (self.bands, self.rows) {
+            (None, None) => (optimal_bands(threshold, num_perm), false),
+            (Some(b), Some(r)) => {
+                let b = at_least("--bands", b, 1)?;
+                let r = at_least("--rows", r, 1)?;
+                if r > 64 {
+                    return Err(ConfigError {
+                        flag: "--rows",
+                        message: format!("{r} is above the maximum 64"),
+                    });
+                }
+                if b * r > num_perm {
+                    return Err(ConfigError {
+                        flag: "--bands",
+                        message: format!(
+                            "{b} bands × {r} rows = {} exceeds --num-perm {num_perm}",
+                            b * r
+                        ),
+                    });
+                }
+                (Banding { bands: b, rows: r }, true)
+            }
+            (Some(_), None) => {
+                return Err(ConfigError {
+                    flag: "--bands",
+                    message: "needs --rows too".into(),
+                });
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError {
+                    flag: "--rows",
+                    message: "needs --bands too".into(),
+                });
+            }
+        };
+        Ok(ScanConfig {
+            ngram,
+            num_perm,
+            threshold,
+            banding,
+            banding_explicit,
+            containment: unit(
+                "--containment",
+                self.containment.unwrap_or(defaults::CONTAINMENT),
+            )?,
+            coverage: unit("--coverage", self.coverage.unwrap_or(defaults::COVERAGE))?,
+            min_shared: at_least(
+                "--min-shared",
+                self.min_shared.unwrap_or(defaults::MIN_SHARED),
+                1,
+            )?,
+            sample_rate: at_least(
+                "--sample-rate",
+                self.sample_rate.unwrap_or(defaults::SAMPLE_RATE),
+                1,
+            )?,
+            sample_min: at_least(
+                "--sample-min",
+                self.sample_min.unwrap_or(defaults::SAMPLE_MIN),
+                1,
+            )?,
+            bucket_cap: at_least(
+                "--bucket-cap",
+                self.bucket_cap.unwrap_or(defaults::BUCKET_CAP),
+                2,
+            )?,
+            seed: self.seed.unwrap_or(defaults::SEED),
+            boilerplate: BoilerplateParams {
+                enabled: !self.no_boilerplate,
+                ..Default::default()
+            },
+        })
+    }
+}
+
+impl ScanConfig {
+    pub fn verify_params(&self) -> VerifyParams {
+        VerifyParams {
+            jaccard: self.threshold,
+            containment: self.containment,
+            coverage: self.coverage,
+            min_shared: self.min_shared,
+            ngram: self.ngram,
+        }
+    }
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanRequest::default()
+            .resolve()
+            .expect("defaults are valid")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threshold_out_of_range_names_the_flag() {
+        let e = ScanRequest {
+            threshold: Some(1.5),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap_err();
+        assert_eq!(e.flag, "--threshold");
+    }
+
+    #[test]
+    fn explicit_banding_must_fit_the_signature() {
+        let e = ScanRequest {
+            bands: Some(40),
+            rows: Some(4),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap_err();
+        assert_eq!(e.flag, "--bands");
+        let c = ScanRequest {
+            num_perm: Some(128),
+            bands: Some(32),
+            rows: Some(4),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(c.banding, Banding { bands: 32, rows: 4 });
+    }
+
+    #[test]
+    fn banding_is_derived_from_the_threshold() {
+        let c = ScanConfig::default();
+        assert!(!c.banding_explicit);
+        assert!(c.banding.bands * c.banding.rows <= c.num_perm);
+    }
+}

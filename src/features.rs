@@ -1,0 +1,139 @@
+//! Per-document features: what the later stages need, and nothing more.
+//!
+//! From the tokenized text and its furniture labels a document keeps
+//! * its body shingles as a sorted, deduplicated array of 32-bit hashes, with the body token
+//!   position where each first occurs (16 bits, scaled down for texts over 65,535 words) —
+//!   enough for exact Jaccard and containment, for how much of a text the shared shingles
+//!   cover, and for which paragraphs they fall in;
+//! * where each paragraph starts in the body token stream;
+//! * hashes that tell exact and restyled copies apart;
+//! * its MinHash signature, written into the caller's flat signature matrix.
+//!
+//! The token stream itself is dropped once this is built.
+
+use crate::boilerplate::Furniture;
+use crate::normalize::{Tokenized, line_hash};
+use crate::sketch::{for_each_shingle, minhash_oph};
+
+/// Matching features of one document.
+#[derive(Debug, Default, Clone)]
+pub struct DocFeatures {
+    /// Sorted unique body shingle hashes.
+    pub shingles: Vec<u32>,
+    /// Body token position (>> `pos_shift`) of the first occurrence of each shingle.
+    pub positions: Vec<u16>,
+    pub pos_shift: u8,
+    /// Tokens outside furniture lines.
+    pub body_tokens: u32,
+    /// All tokens.
+    pub total_tokens: u32,
+    /// Per paragraph: body token position where it starts (furniture paragraphs are empty).
+    pub para_starts: Vec<u32>,
+    /// Per paragraph: does it hold body text (not all furniture)?
+    pub para_body: Vec<bool>,
+    /// Lines labelled furniture.
+    pub furniture_lines: u32,
+    pub lines: u32,
+    /// Hash of the body token sequence: equal for restyled copies.
+    pub body_hash: u64,
+    /// Hash of the raw text bytes: equal for exact copies.
+    pub text_hash: u64,
+}
+
+impl DocFeatures {
+    pub fn n_shingles(&self) -> usize {
+        self.shingles.len()
+    }
+
+    /// Paragraph index holding body token position `pos` (unscaled).
+    pub fn paragraph_of(&self, pos: u32) -> usize {
+        self.para_starts
+            .partition_point(|&s| s <= pos)
+            .saturating_sub(1)
+    }
+
+    /// Body token count of paragraph `p`.
+    pub fn paragraph_tokens(&self, p: usize) -> u32 {
+        let end = self
+            .para_starts
+            .get(p + 1)
+            .copied()
+            .unwrap_or(self.body_tokens);
+        end - self.para_starts[p]
+    }
+}
+
+/// Stored 32-bit form of a 64-bit shingle hash.
+#[inline]
+pub fn stored(h: u64) -> u32 {
+    (h >> 16) as u32
+}
+
+/// Reusable buffers for [`build`].
+#[derive(Default)]
+pub struct Scratch {
+    body: Vec<u32>,
+    hashes: Vec<(u32, u32)>,
+    full: Vec<u64>,
+}
+
+/// Build the features of one document and fill `signature` (K slots).
+/// Returns whether the document has any body shingle.
+#[allow(clippy::too_many_arguments)]
+pub fn build(
+    t: &Tokenized,
+    furniture: &[Option<Furniture>],
+    text: &str,
+    ngram: usize,
+    seed: u64,
+    signature: &mut [u32],
+    scratch: &mut Scratch,
+) -> (DocFeatures, bool) {
+    let mut f = DocFeatures {
+        total_tokens: t.tokens.len() as u32,
+        lines: t.lines.len() as u32,
+        text_hash: xxhash_rust::xxh3::xxh3_64(text.as_bytes()),
+        ..Default::default()
+    };
+    scratch.body.clear();
+    f.para_starts.reserve(t.paragraphs.len());
+    for p in &t.paragraphs {
+        f.para_starts.push(scratch.body.len() as u32);
+        let mut has_body = false;
+        for li in p.line_start..p.line_end {
+            let line = &t.lines[li as usize];
+            if furniture[li as usize].is_some() {
+                f.furniture_lines += 1;
+            } else {
+                has_body |= line.tok_end > line.tok_start;
+                scratch
+                    .body
+                    .extend_from_slice(&t.tokens[line.tok_start as usize..line.tok_end as usize]);
+            }
+        }
+        f.para_body.push(has_body);
+    }
+    f.body_tokens = scratch.body.len() as u32;
+    f.body_hash = line_hash(&scratch.body);
+    let mut shift = 0u8;
+    while (f.body_tokens >> shift) > u16::MAX as u32 {
+        shift += 1;
+    }
+    f.pos_shift = shift;
+    scratch.hashes.clear();
+    scratch.full.clear();
+    for_each_shingle(&scratch.body, ngram, seed, |pos, h| {
+        scratch.full.push(h);
+        scratch.hashes.push((stored(h), pos as u32));
+    });
+    let active = minhash_oph(scratch.full.iter().copied(), seed, signature);
+    scratch.hashes.sort_unstable();
+    scratch.hashes.dedup_by_key(|x| x.0);
+    f.shingles = scratch.hashes.iter().map(|x| x.0).collect();
+    f.positions = scratch
+        .hashes
+        .iter()
+        .map(|x| (x.1 >> shift) as u16)
+        .collect();
+    (f, active)
+}

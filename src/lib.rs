@@ -1,0 +1,21 @@
+//! wirecopy: find syndicated copies in news corpora.
+//!
+//! The pipeline, one module per stage:
+//! `input` → `normalize` → `boilerplate` → `features` (shingles, `sketch`) → `lsh` and
+//! `candidates` → `verify` → `cluster` → `report`. `scan` runs them in order; `config` holds
+//! the validated parameters; the binary (`src/main.rs`, `cli`) is a thin shell over them.
+
+pub mod boilerplate;
+pub mod candidates;
+pub mod cli;
+pub mod cluster;
+pub mod config;
+pub mod features;
+pub mod input;
+pub mod lsh;
+pub mod normalize;
+pub mod progress;
+pub mod report;
+pub mod scan;
+pub mod sketch;
+pub mod verify;

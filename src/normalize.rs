@@ -1,0 +1,407 @@
+//! News-aware normalization and tokenization.
+//!
+//! Copies of one wire story differ in ways that carry no meaning: curly or straight quotes,
+//! en or em dashes, non-breaking spaces, case, compatibility characters (ligatures, full-width
+//! forms) and where the paragraph breaks fall. The tokenizer folds all of these away so that
+//! the word stream of a restyled copy is identical to the original's:
+//!
+//! * every character is decomposed with Unicode compatibility decomposition (NFKD) and
+//!   lowercased. Two strings are NFKC-equal exactly when they are NFKD-equal, so this gives
+//!   the equivalence classes of NFKC case-folding without a buffer per word;
+//! * words are runs of letters, digits and combining marks; an apostrophe of any style
+//!   (`'`, `’`, `‘`, `ʼ`) inside a word is dropped (`children’s` = `children's` = `childrens`);
+//! * quotes, dashes, NBSP and all other punctuation separate words and are otherwise ignored;
+//! * scripts written without spaces (Han, kana, Thai) fall back to one token per character,
+//!   so the same word k-gram shingling becomes character k-gram shingling there.
+//!
+//! Tokens are 32-bit seeded xxh3 hashes of the normalized word. The tokenizer also records the
+//! text's layout — lines and paragraphs with byte offsets back into the original text — which
+//! the boilerplate detector and the aligner read. Paragraphs are separated by blank lines, or
+//! by single newlines when a text has no blank line at all. Tokens never see the layout, so
+//! merging or splitting paragraphs does not change the word stream.
+
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// One non-blank line of the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    /// Byte range of the line in the original text (without the newline).
+    pub start: u32,
+    pub end: u32,
+    /// Token range `tok_start..tok_end` in [`Tokenized::tokens`].
+    pub tok_start: u32,
+    pub tok_end: u32,
+    /// Hash of the line's normalized token sequence (0 for a line without words).
+    pub hash: u64,
+    /// The line ends like prose: its last visible character closes a sentence.
+    pub ends_sentence: bool,
+    /// Paragraph index of the line.
+    pub para: u32,
+}
+
+impl Line {
+    pub fn n_tokens(&self) -> u32 {
+        self.tok_end - self.tok_start
+    }
+}
+
+/// A paragraph: consecutive lines `line_start..line_end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paragraph {
+    pub start: u32,
+    pub end: u32,
+    pub line_start: u32,
+    pub line_end: u32,
+    pub tok_start: u32,
+    pub tok_end: u32,
+}
+
+/// The normalized token stream of one text with its layout.
+#[derive(Debug, Default, Clone)]
+pub struct Tokenized {
+    pub tokens: Vec<u32>,
+    /// Byte range of each token in the original text; filled only when requested.
+    pub token_spans: Vec<(u32, u32)>,
+    pub lines: Vec<Line>,
+    pub paragraphs: Vec<Paragraph>,
+}
+
+/// Seeded tokenizer; reusable across texts to avoid reallocating its buffers.
+pub struct Tokenizer {
+    seed: u64,
+    with_spans: bool,
+    word: Vec<u8>,
+}
+
+impl Tokenizer {
+    pub fn new(seed: u64) -> Self {
+        Tokenizer {
+            seed,
+            with_spans: false,
+            word: Vec::with_capacity(64),
+        }
+    }
+
+    /// Also record the byte span of every token (needed for alignment reports).
+    pub fn with_spans(mut self) -> Self {
+        self.with_spans = true;
+        self
+    }
+
+    /// Tokenize `text` into `out` (cleared first).
+    pub fn tokenize(&mut self, text: &str, out: &mut Tokenized) {
+        out.tokens.clear();
+        out.token_spans.clear();
+        out.lines.clear();
+        out.paragraphs.clear();
+        let bytes = text.as_bytes();
+        if bytes.len() > u32::MAX as usize {
+            // Offsets are u32; a 4 GiB article is not news. Keep the first 4 GiB.
+            let mut cut = u32::MAX as usize;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            return self.tokenize(&text[..cut], out);
+        }
+        let mut blank_seen = false; // a blank line separates two non-blank lines somewhere
+        let mut pending_blank = false;
+        let mut line_breaks: Vec<bool> = Vec::new(); // per line: blank line before it
+        let mut line_start = 0usize;
+        let mut pos = 0usize;
+        while pos <= bytes.len() {
+            let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+            let mut content_end = end;
+            if content_end > line_start && bytes[content_end - 1] == b'\r' {
+                content_end -= 1;
+            }
+            let raw = &text[line_start..content_end];
+            if raw.trim().is_empty() {
+                if !out.lines.is_empty() {
+                    pending_blank = true;
+                }
+            } else {
+                let tok_start = out.tokens.len() as u32;
+                self.words(raw, line_start, out);
+                let tok_end = out.tokens.len() as u32;
+                let hash = if tok_end > tok_start {
+                    line_hash(&out.tokens[tok_start as usize..tok_end as usize])
+                } else {
+                    0
+                };
+                let trimmed = raw.trim_end();
+                out.lines.push(Line {
+                    start: (line_start + (raw.len() - raw.trim_start().len())) as u32,
+                    end: (line_start + trimmed.len()) as u32,
+                    tok_start,
+                    tok_end,
+                    hash,
+                    ends_sentence: ends_sentence(trimmed),
+                    para: 0,
+                });
+                line_breaks.push(pending_blank);
+                blank_seen |= pending_blank;
+                pending_blank = false;
+            }
+            if end >= bytes.len() {
+                break;
+            }
+            pos = end + 1;
+            line_start = pos;
+        }
+        // Paragraphs: blank-line separated, or one per line when the text has no blank line.
+        let mut para_start = 0usize;
+        for i in 0..out.lines.len() {
+            let new_para = i > 0 && (!blank_seen || line_breaks[i]);
+            if new_para {
+                push_paragraph(out, para_start, i);
+                para_start = i;
+            }
+        }
+        if !out.lines.is_empty() {
+            push_paragraph(out, para_start, out.lines.len());
+        }
+    }
+
+    /// Emit the tokens of one line.
+    fn words(&mut self, line: &str, offset: usize, out: &mut Tokenized) {
+        self.word.clear();
+        let mut word_start = 0usize;
+        let mut last_end = 0usize;
+        let bytes = line.as_bytes();
+        let mut i = 0usize;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b < 0x80 {
+                if b.is_ascii_alphanumeric() {
+                    if self.word.is_empty() {
+                        word_start = i;
+                    }
+                    self.word.push(b.to_ascii_lowercase());
+                    last_end = i + 1;
+                } else if b == b'\'' && !self.word.is_empty() && next_is_word(line, i + 1) {
+                    // apostrophe inside a word: dropped
+                } else {
+                    self.flush(offset + word_start, offset + last_end, out);
+                }
+                i += 1;
+                continue;
+            }
+            let c = line[i..].chars().next().expect("char boundary");
+            let len = c.len_utf8();
+            match classify(c) {
+                CharClass::Apostrophe => {
+                    if !(!self.word.is_empty() && next_is_word(line, i + len)) {
+                        self.flush(offset + word_start, offset + last_end, out);
+                    }
+                }
+                CharClass::Separator => self.flush(offset + word_start, offset + last_end, out),
+                CharClass::Ideograph => {
+                    self.flush(offset + word_start, offset + last_end, out);
+                    let mut buf = [0u8; 4];
+                    self.word
+                        .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                    self.flush(offset + i, offset + i + len, out);
+                }
+                CharClass::Other => {
+                    let mut any = false;
+                    let was_empty = self.word.is_empty();
+                    let word = &mut self.word;
+                    decompose_compatible(c, |d| {
+                        if d.is_alphanumeric() || is_combining_mark(d) {
+                            for l in d.to_lowercase() {
+                                let mut buf = [0u8; 4];
+                                word.extend_from_slice(l.encode_utf8(&mut buf).as_bytes());
+                            }
+                            any = true;
+                        }
+                    });
+                    if any {
+                        if was_empty {
+                            word_start = i;
+                        }
+                        last_end = i + len;
+                    } else {
+                        self.flush(offset + word_start, offset + last_end, out);
+                    }
+                }
+            }
+            i += len;
+        }
+        self.flush(offset + word_start, offset + last_end, out);
+    }
+
+    fn flush(&mut self, start: usize, end: usize, out: &mut Tokenized) {
+        if self.word.is_empty() {
+            return;
+        }
+        let h = xxh3_64_with_seed(&self.word, self.seed);
+        out.tokens.push((h >> 32) as u32);
+        if self.with_spans {
+            out.token_spans.push((start as u32, end as u32));
+        }
+        self.word.clear();
+    }
+}
+
+fn push_paragraph(out: &mut Tokenized, first: usize, end: usize) {
+    let idx = out.paragraphs.len() as u32;
+    for line in &mut out.lines[first..end] {
+        line.para = idx;
+    }
+    let (a, b) = (out.lines[first], out.lines[end - 1]);
+    out.paragraphs.push(Paragraph {
+        start: a.start,
+        end: b.end,
+        line_start: first as u32,
+        line_end: end as u32,
+        tok_start: a.tok_start,
+        tok_end: b.tok_end,
+    });
+}
+
+enum CharClass {
+    Apostrophe,
+    Separator,
+    Ideograph,
+    Other,
+}
+
+fn classify(c: char) -> CharClass {
+    match c {
+        '\u{2019}' | '\u{2018}' | '\u{02bc}' | '\u{201b}' | '\u{ff07}' => CharClass::Apostrophe,
+        '\u{00a0}' | '\u{2000}'..='\u{200f}' | '\u{2010}'..='\u{2015}' | '\u{2212}' => {
+            CharClass::Separator
+        }
+        '\u{201c}'..='\u{201f}' | '\u{00ab}' | '\u{00bb}' | '\u{2026}' | '\u{2022}' => {
+            CharClass::Separator
+        }
+        '\u{3040}'..='\u{30ff}'
+        | '\u{3400}'..='\u{4dbf}'
+        | '\u{4e00}'..='\u{9fff}'
+        | '\u{f900}'..='\u{faff}'
+        | '\u{0e00}'..='\u{0e7f}'
+        | '\u{20000}'..='\u{2fa1f}' => CharClass::Ideograph,
+        _ => CharClass::Other,
+    }
+}
+
+/// Is the character starting at byte `i` of `s` part of a word?
+fn next_is_word(s: &str, i: usize) -> bool {
+    s[i..]
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphanumeric() && !matches!(classify(c), CharClass::Ideograph))
+}
+
+/// Does a (right-trimmed) line end like a sentence: `.`, `!`, `?`, `…`, possibly followed by
+/// closing quotes or brackets?
+pub fn ends_sentence(line: &str) -> bool {
+    for c in line.chars().rev() {
+        match c {
+            '"' | '\'' | '\u{201d}' | '\u{2019}' | ')' | ']' => continue,
+            '.' | '!' | '?' | '\u{2026}' | '\u{3002}' | '\u{ff01}' | '\u{ff1f}' => return true,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Hash of a token sequence (order-sensitive), used for lines and whole documents.
+pub fn line_hash(tokens: &[u32]) -> u64 {
+    let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ tokens.len() as u64;
+    for &t in tokens {
+        h = (h.rotate_left(23) ^ t as u64).wrapping_mul(0x0000_0100_0000_01b3 | 1 << 63);
+    }
+    fmix64(h)
+}
+
+/// The murmur3 64-bit finalizer: a cheap bijective mix with full avalanche.
+#[inline]
+pub fn fmix64(mut k: u64) -> u64 {
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    k ^= k >> 33;
+    k
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<u32> {
+        let mut t = Tokenizer::new(1);
+        let mut out = Tokenized::default();
+        t.tokenize(s, &mut out);
+        out.tokens
+    }
+
+    #[test]
+    fn restyling_does_not_change_tokens() {
+        let a = "The children\u{2019}s hospital said: \u{201c}We are aware\u{201d} \u{2013} fine.";
+        let b = "the children's hospital said: \"We  are\u{a0}aware\" - fine.";
+        assert_eq!(toks(a), toks(b));
+        assert_eq!(toks(a).len(), 8);
+    }
+
+    #[test]
+    fn compatibility_forms_and_accents_fold() {
+        assert_eq!(toks("ﬁnancial ＡＢＣ"), toks("financial abc"));
+        assert_eq!(toks("Caf\u{e9}"), toks("Cafe\u{301}"));
+        assert_ne!(toks("café"), toks("cafe"));
+    }
+
+    #[test]
+    fn paragraph_breaks_do_not_change_tokens() {
+        assert_eq!(
+            toks("one two.\n\nthree four."),
+            toks("one two. three four.")
+        );
+    }
+
+    #[test]
+    fn cjk_falls_back_to_characters() {
+        assert_eq!(toks("東京都").len(), 3);
+        assert_eq!(toks("abc東京").len(), 3);
+    }
+
+    #[test]
+    fn paragraphs_by_blank_lines_or_single_newlines() {
+        let mut t = Tokenizer::new(1);
+        let mut out = Tokenized::default();
+        t.tokenize("a b\nc d\n\ne f\n", &mut out);
+        assert_eq!(out.lines.len(), 3);
+        assert_eq!(out.paragraphs.len(), 2);
+        assert_eq!(out.paragraphs[0].line_end, 2);
+        t.tokenize("a b\r\nc d\r\ne f", &mut out);
+        assert_eq!(out.paragraphs.len(), 3);
+        assert_eq!(
+            &"a b\r\nc d\r\ne f"[out.lines[1].start as usize..out.lines[1].end as usize],
+            "c d"
+        );
+    }
+
+    #[test]
+    fn spans_point_into_the_original() {
+        let text = "  \u{201c}Don\u{2019}t\u{201d} go — now";
+        let mut t = Tokenizer::new(1).with_spans();
+        let mut out = Tokenized::default();
+        t.tokenize(text, &mut out);
+        let words: Vec<&str> = out
+            .token_spans
+            .iter()
+            .map(|&(s, e)| &text[s as usize..e as usize])
+            .collect();
+        assert_eq!(words, vec!["Don\u{2019}t", "go", "now"]);
+    }
+
+    #[test]
+    fn sentence_endings() {
+        assert!(ends_sentence("He said it.\u{201d}"));
+        assert!(ends_sentence("Really?"));
+        assert!(!ends_sentence("Similar News:"));
+        assert!(!ends_sentence("Read more \u{bb}"));
+    }
+}

@@ -1,0 +1,132 @@
+//! JSON and JSONL output.
+//!
+//! `--format json` writes one document:
+//!
+//! ```text
+//! { "schema_version": 1,
+//!   "tool": "wirecopy 0.1.0",
+//!   "params":   { every parameter that shaped the result, derived bands/rows included },
+//!   "stats":    { documents, bytes, skipped: {reason: count}, candidates, verified_pairs,
+//!                 clusters, clustered_documents, ... },
+//!   "timings":  { stage: seconds, ..., "total": seconds },
+//!   "clusters": [ { "id": "c1", "canonical": ID, "size": N,
+//!                   "members": [ { "id", "source", "date", "relation", "chained",
+//!                                  "jaccard", "member_in_canonical", "canonical_in_member",
+//!                                  "coverage", "shared_shingles", "shared_paragraphs",
+//!                                  "paragraphs", "added_words", "dropped_words",
+//!                                  "truncated_after" } ] } ] }
+//! ```
+//!
+//! The canonical is the first member (relation `canonical`). Scores are rounded to four
+//! decimals. Everything but `timings` is byte-identical for the same input and parameters.
+//! `--format jsonl` writes a header line `{"schema_version", "tool", "params", "stats",
+//! "timings"}` and then one cluster object per line, as in `clusters` above.
+
+use super::{ClusterRow, MemberRow, SCHEMA_VERSION, ScanReport};
+use serde_json::{Map, Value, json};
+use std::io::Write;
+
+fn member(m: &MemberRow) -> Value {
+    json!({
+        "id": m.id,
+        "source": m.source,
+        "date": m.date,
+        "relation": m.relation.as_str(),
+        "chained": m.chained,
+        "jaccard": m.jaccard,
+        "member_in_canonical": m.member_in_canonical,
+        "canonical_in_member": m.canonical_in_member,
+        "coverage": m.coverage,
+        "shared_shingles": m.shared_shingles,
+        "shared_paragraphs": m.shared_paragraphs,
+        "paragraphs": m.paragraphs,
+        "added_words": m.added_words,
+        "dropped_words": m.dropped_words,
+        "truncated_after": m.truncated_after,
+    })
+}
+
+pub fn cluster(c: &ClusterRow) -> Value {
+    json!({
+        "id": c.id,
+        "canonical": c.canonical,
+        "size": c.members.len(),
+        "members": c.members.iter().map(member).collect::<Vec<_>>(),
+    })
+}
+
+fn header(r: &ScanReport) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("schema_version".into(), json!(SCHEMA_VERSION));
+    m.insert(
+        "tool".into(),
+        json!(concat!("wirecopy ", env!("CARGO_PKG_VERSION"))),
+    );
+    m.insert(
+        "params".into(),
+        Value::Object(
+            r.params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        ),
+    );
+    let s = &r.stats;
+    let skipped: Map<String, Value> = s
+        .skipped
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    m.insert(
+        "stats".into(),
+        json!({
+            "documents": s.documents,
+            "bytes": s.bytes,
+            "skipped": skipped,
+            "skipped_total": s.skipped.iter().map(|x| x.1).sum::<usize>(),
+            "empty_body": s.empty_body,
+            "boilerplate_lines_learned": s.boilerplate_lines_learned,
+            "furniture_lines": s.furniture_lines,
+            "lsh_candidates": s.lsh_candidates,
+            "containment_candidates": s.containment_candidates,
+            "candidates": s.candidates,
+            "capped_buckets": s.capped_buckets,
+            "skipped_common_samples": s.skipped_common_samples,
+            "verified_pairs": s.verified_pairs,
+            "clusters": s.clusters,
+            "clustered_documents": s.clustered_documents,
+            "chained_members": s.chained_members,
+        }),
+    );
+    let mut t: Map<String, Value> = r
+        .timings
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!((v * 1000.0).round() / 1000.0)))
+        .collect();
+    let total: f64 = r.timings.iter().map(|x| x.1).sum();
+    t.insert("total".into(), json!((total * 1000.0).round() / 1000.0));
+    m.insert("timings".into(), Value::Object(t));
+    m
+}
+
+/// The whole report as one JSON document.
+pub fn write_json(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
+    let mut m = header(r);
+    m.insert(
+        "clusters".into(),
+        Value::Array(r.clusters.iter().map(cluster).collect()),
+    );
+    serde_json::to_writer_pretty(&mut *w, &Value::Object(m))?;
+    writeln!(w)
+}
+
+/// A header line, then one cluster per line.
+pub fn write_jsonl(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *w, &Value::Object(header(r)))?;
+    writeln!(w)?;
+    for c in &r.clusters {
+        serde_json::to_writer(&mut *w, &cluster(c))?;
+        writeln!(w)?;
+    }
+    Ok(())
+}

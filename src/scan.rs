@@ -1,0 +1,215 @@
+//! The scan pipeline: tokenize → learn boilerplate → features and signatures → candidates
+//! → verify → cluster. Each stage is a library function over plain data; this module only
+//! runs them in order, times them, and counts what they did.
+//!
+//! Documents are processed in id order (not input order), so every tie anywhere downstream
+//! is broken by id and the result does not depend on how the input was ordered.
+
+use crate::boilerplate::BoilerplateModel;
+use crate::candidates::{containment_candidates, union};
+use crate::cluster::{Cluster, ClusterInput, cluster};
+use crate::config::ScanConfig;
+use crate::features::{self, DocFeatures};
+use crate::input::Corpus;
+use crate::lsh::band_candidates;
+use crate::normalize::{Tokenized, Tokenizer, line_hash};
+use crate::progress::Progress;
+use crate::verify::{self, PairScore};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Counts of what each stage did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ScanStats {
+    pub documents: u64,
+    pub bytes: u64,
+    pub skipped: Vec<(&'static str, usize)>,
+    pub empty_body: u64,
+    pub boilerplate_lines_learned: u64,
+    pub furniture_lines: u64,
+    pub lsh_candidates: u64,
+    pub containment_candidates: u64,
+    pub candidates: u64,
+    pub capped_buckets: u64,
+    pub skipped_common_samples: u64,
+    pub verified_pairs: u64,
+    pub clusters: u64,
+    pub clustered_documents: u64,
+    pub chained_members: u64,
+}
+
+/// Wall-clock seconds per stage, in order.
+pub type Timings = Vec<(&'static str, f64)>;
+
+/// Everything a report needs.
+pub struct ScanOutput {
+    /// Internal document index (id order) → index in `Corpus::docs`.
+    pub order: Vec<u32>,
+    pub features: Vec<DocFeatures>,
+    pub clusters: Vec<Cluster>,
+    pub stats: ScanStats,
+    pub timings: Timings,
+}
+
+struct Timer {
+    start: Instant,
+    timings: Timings,
+}
+
+impl Timer {
+    fn lap(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.timings
+            .push((name, now.duration_since(self.start).as_secs_f64()));
+        self.start = now;
+    }
+}
+
+/// Run the scan over a corpus that has been read.
+pub fn scan(corpus: &Corpus, cfg: &ScanConfig, progress: &Progress) -> ScanOutput {
+    let mut timer = Timer {
+        start: Instant::now(),
+        timings: Vec::new(),
+    };
+    let n = corpus.docs.len();
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.par_sort_by(|&a, &b| corpus.docs[a as usize].id.cmp(&corpus.docs[b as usize].id));
+
+    // Tokenize.
+    let bar = progress.bar("tokenize", n as u64);
+    let tokenized: Vec<Tokenized> = order
+        .par_iter()
+        .map_init(
+            || Tokenizer::new(cfg.seed),
+            |tok, &d| {
+                let mut t = Tokenized::default();
+                tok.tokenize(&corpus.text(d as usize), &mut t);
+                bar.inc(1);
+                t
+            },
+        )
+        .collect();
+    bar.finish_and_clear();
+    timer.lap("tokenize");
+
+    // Boilerplate.
+    let doc_hash: Vec<u64> = tokenized.par_iter().map(|t| line_hash(&t.tokens)).collect();
+    let mut source_ids: BTreeMap<&str, u32> = BTreeMap::new();
+    for d in &order {
+        if let Some(s) = &corpus.docs[*d as usize].source {
+            let next = source_ids.len() as u32;
+            source_ids.entry(s.as_str()).or_insert(next);
+        }
+    }
+    let sources: Vec<Option<u32>> = order
+        .iter()
+        .map(|&d| {
+            corpus.docs[d as usize]
+                .source
+                .as_deref()
+                .map(|s| source_ids[s])
+        })
+        .collect();
+    let refs: Vec<&Tokenized> = tokenized.iter().collect();
+    let model = BoilerplateModel::learn(cfg.boilerplate, &refs, &doc_hash, &sources);
+    drop(refs);
+    timer.lap("boilerplate");
+
+    // Features and signatures.
+    let k = cfg.num_perm;
+    let mut signatures = vec![0u32; n * k];
+    let bar = progress.bar("sketch", n as u64);
+    let built: Vec<(DocFeatures, bool)> = tokenized
+        .into_par_iter()
+        .zip(signatures.par_chunks_mut(k.max(1)))
+        .zip(order.par_iter())
+        .map_init(features::Scratch::default, |scratch, ((t, sig), &d)| {
+            let furniture = model.classify(&t);
+            let text = corpus.text(d as usize);
+            let out = features::build(&t, &furniture, &text, cfg.ngram, cfg.seed, sig, scratch);
+            bar.inc(1);
+            out
+        })
+        .collect();
+    bar.finish_and_clear();
+    let (features, active): (Vec<DocFeatures>, Vec<bool>) = built.into_iter().unzip();
+    timer.lap("sketch");
+
+    // Candidates.
+    let (lsh_pairs, lsh_stats) = band_candidates(
+        &signatures,
+        k,
+        &active,
+        cfg.banding,
+        cfg.seed,
+        cfg.bucket_cap,
+    );
+    drop(signatures);
+    let (sample_pairs, sample_stats) =
+        containment_candidates(&features, cfg.sample_rate, cfg.sample_min, cfg.bucket_cap);
+    let mut stats = ScanStats {
+        documents: n as u64,
+        bytes: corpus.total_bytes(),
+        skipped: corpus.reject_counts(),
+        empty_body: active.iter().filter(|a| !**a).count() as u64,
+        boilerplate_lines_learned: model.learned_lines() as u64,
+        furniture_lines: features.iter().map(|f| f.furniture_lines as u64).sum(),
+        lsh_candidates: lsh_pairs.len() as u64,
+        containment_candidates: sample_pairs.len() as u64,
+        capped_buckets: lsh_stats.capped_buckets,
+        skipped_common_samples: sample_stats.skipped_common,
+        ..Default::default()
+    };
+    let candidates = union(lsh_pairs, sample_pairs);
+    stats.candidates = candidates.len() as u64;
+    timer.lap("candidates");
+
+    // Verify.
+    let vparams = cfg.verify_params();
+    let bar = progress.bar("verify", candidates.len() as u64);
+    let edges: Vec<(u32, u32)> = candidates
+        .par_iter()
+        .map_init(verify::Scratch::default, |s, &key| {
+            let (a, b) = ((key >> 32) as u32, key as u32);
+            let (fa, fb) = (&features[a as usize], &features[b as usize]);
+            let sc: PairScore = verify::score(fa, fb, cfg.ngram, s);
+            bar.inc(1);
+            vparams.accept(&sc, fa, fb).then_some((a, b))
+        })
+        .flatten()
+        .collect();
+    bar.finish_and_clear();
+    stats.verified_pairs = edges.len() as u64;
+    timer.lap("verify");
+
+    // Cluster.
+    let dates: Vec<Option<&str>> = order
+        .iter()
+        .map(|&d| corpus.docs[d as usize].date.as_deref())
+        .collect();
+    let clusters = cluster(
+        &ClusterInput {
+            features: &features,
+            dates: &dates,
+            params: vparams,
+        },
+        &edges,
+    );
+    stats.clusters = clusters.len() as u64;
+    stats.clustered_documents = clusters.iter().map(|c| c.members.len() as u64).sum();
+    stats.chained_members = clusters
+        .iter()
+        .flat_map(|c| &c.members)
+        .filter(|m| m.chained)
+        .count() as u64;
+    timer.lap("cluster");
+
+    ScanOutput {
+        order,
+        features,
+        clusters,
+        stats,
+        timings: timer.timings,
+    }
+}
