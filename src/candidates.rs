@@ -7,7 +7,9 @@
 //! 0 modulo the rate, Broder's MOD-m sampling ("On the resemblance and containment of
 //! documents", 1997) — so a text contained in another has its samples contained too, and
 //! the number of shared samples estimates |A ∩ B| / rate whatever the lengths. Pairs that
-//! share at least `min_shared` samples become candidates. A sample held by more than `cap`
+//! share at least `min_shared` samples, and at least `min_ratio` of the samples of the
+//! smaller document, become candidates: the verifier needs most of the smaller text to be in
+//! the larger, so pairs whose estimate is far below that are not worth an exact check. A sample held by more than `cap`
 //! documents is a template phrase or a sentence quoted everywhere; it is skipped and
 //! counted (LSH still connects very large groups of near-identical copies).
 
@@ -37,6 +39,7 @@ pub fn containment_candidates(
     features: &[DocFeatures],
     rate: u32,
     min_shared: u32,
+    min_ratio: f64,
     cap: usize,
 ) -> (Vec<u64>, SampleStats) {
     let mut records: Vec<(u32, u32)> = features
@@ -50,6 +53,10 @@ pub fn containment_candidates(
         })
         .collect();
     records.par_sort_unstable();
+    let mut per_doc = vec![0u32; features.len()];
+    for r in &records {
+        per_doc[r.1 as usize] += 1;
+    }
     let mut stats = SampleStats {
         samples: records.len() as u64,
         ..Default::default()
@@ -82,7 +89,11 @@ pub fn containment_candidates(
     all.par_sort_unstable();
     let pairs: Vec<u64> = all
         .chunk_by(|a, b| a == b)
-        .filter(|run| run.len() as u32 >= min_shared)
+        .filter(|run| {
+            let (a, b) = ((run[0] >> 32) as usize, run[0] as u32 as usize);
+            let smaller = per_doc[a].min(per_doc[b]) as f64;
+            run.len() as u32 >= min_shared && run.len() as f64 >= min_ratio * smaller
+        })
         .map(|run| run[0])
         .collect();
     (pairs, stats)

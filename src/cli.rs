@@ -133,9 +133,9 @@ pub struct DetectArgs {
     /// Accept a pair when shared shingles cover this share of the smaller text's words.
     #[arg(long, value_name = "C", help = format!("Accept a pair when shared shingles cover this share of the smaller text's words [default: {}]", defaults::COVERAGE))]
     pub coverage: Option<f64>,
-    /// Never accept a pair sharing fewer shingles.
-    #[arg(long, value_name = "N", help = format!("Never accept a pair sharing fewer shingles [default: {}]", defaults::MIN_SHARED))]
-    pub min_shared: Option<u32>,
+    /// Shingles an in-order shared passage needs before containment or coverage count.
+    #[arg(long, value_name = "N", help = format!("Shingles an in-order shared passage needs before containment or coverage count [default: {}]", defaults::MIN_PASSAGE))]
+    pub min_passage: Option<u32>,
     /// Containment index keeps one shingle in N.
     #[arg(long, value_name = "N", help = format!("Containment index keeps one shingle in N [default: {}]", defaults::SAMPLE_RATE))]
     pub sample_rate: Option<u32>,
@@ -163,7 +163,7 @@ impl DetectArgs {
             rows: self.rows,
             containment: self.containment,
             coverage: self.coverage,
-            min_shared: self.min_shared,
+            min_passage: self.min_passage,
             sample_rate: self.sample_rate,
             sample_min: self.sample_min,
             bucket_cap: self.bucket_cap,

@@ -21,7 +21,9 @@ pub mod defaults {
     pub const THRESHOLD: f64 = 0.5;
     pub const CONTAINMENT: f64 = 0.5;
     pub const COVERAGE: f64 = 0.7;
-    pub const MIN_SHARED: u32 = 5;
+    /// Shingles (≈ words) a shared passage needs before containment or coverage counts: more
+    /// than one typical sentence, so a quoted sentence alone never makes a copy.
+    pub const MIN_PASSAGE: u32 = 40;
     pub const SAMPLE_RATE: u32 = 16;
     pub const SAMPLE_MIN: u32 = 2;
     pub const BUCKET_CAP: usize = 500;
@@ -39,7 +41,7 @@ pub struct ScanConfig {
     pub banding_explicit: bool,
     pub containment: f64,
     pub coverage: f64,
-    pub min_shared: u32,
+    pub min_passage: u32,
     pub sample_rate: u32,
     pub sample_min: u32,
     pub bucket_cap: usize,
@@ -72,7 +74,7 @@ pub struct ScanRequest {
     pub rows: Option<usize>,
     pub containment: Option<f64>,
     pub coverage: Option<f64>,
-    pub min_shared: Option<u32>,
+    pub min_passage: Option<u32>,
     pub sample_rate: Option<u32>,
     pub sample_min: Option<u32>,
     pub bucket_cap: Option<usize>,
@@ -170,9 +172,9 @@ impl ScanRequest {
                 self.containment.unwrap_or(defaults::CONTAINMENT),
             )?,
             coverage: unit("--coverage", self.coverage.unwrap_or(defaults::COVERAGE))?,
-            min_shared: at_least(
-                "--min-shared",
-                self.min_shared.unwrap_or(defaults::MIN_SHARED),
+            min_passage: at_least(
+                "--min-passage",
+                self.min_passage.unwrap_or(defaults::MIN_PASSAGE),
                 1,
             )?,
             sample_rate: at_least(
@@ -200,12 +202,20 @@ impl ScanRequest {
 }
 
 impl ScanConfig {
+    /// Share of the smaller document's samples a containment candidate must share: 0.4 ×
+    /// the lower of the containment and coverage thresholds, which leaves room for copies
+    /// whose containment is low because OCR noise broke most shingles but whose coverage is
+    /// high.
+    pub fn candidate_ratio(&self) -> f64 {
+        0.4 * self.containment.min(self.coverage)
+    }
+
     pub fn verify_params(&self) -> VerifyParams {
         VerifyParams {
             jaccard: self.threshold,
             containment: self.containment,
             coverage: self.coverage,
-            min_shared: self.min_shared,
+            min_passage: self.min_passage,
             ngram: self.ngram,
         }
     }

@@ -146,8 +146,13 @@ pub fn scan(corpus: &Corpus, cfg: &ScanConfig, progress: &Progress) -> ScanOutpu
         cfg.bucket_cap,
     );
     drop(signatures);
-    let (sample_pairs, sample_stats) =
-        containment_candidates(&features, cfg.sample_rate, cfg.sample_min, cfg.bucket_cap);
+    let (sample_pairs, sample_stats) = containment_candidates(
+        &features,
+        cfg.sample_rate,
+        cfg.sample_min,
+        cfg.candidate_ratio(),
+        cfg.bucket_cap,
+    );
     let mut stats = ScanStats {
         documents: n as u64,
         bytes: corpus.total_bytes(),
@@ -168,6 +173,13 @@ pub fn scan(corpus: &Corpus, cfg: &ScanConfig, progress: &Progress) -> ScanOutpu
     // Verify.
     let vparams = cfg.verify_params();
     let bar = progress.bar("verify", candidates.len() as u64);
+    let dump = std::env::var("WIRECOPY_DUMP")
+        .ok()
+        .map(|_| std::sync::Mutex::new(Vec::<String>::new()));
+    let order_ids: Vec<&str> = order
+        .iter()
+        .map(|&d| corpus.docs[d as usize].id.as_str())
+        .collect();
     let edges: Vec<(u32, u32)> = candidates
         .par_iter()
         .map_init(verify::Scratch::default, |s, &key| {
@@ -175,11 +187,35 @@ pub fn scan(corpus: &Corpus, cfg: &ScanConfig, progress: &Progress) -> ScanOutpu
             let (fa, fb) = (&features[a as usize], &features[b as usize]);
             let sc: PairScore = verify::score(fa, fb, cfg.ngram, s);
             bar.inc(1);
+            if let Some(dump) = &dump {
+                if sc.jaccard >= 0.15 || sc.a_in_b.max(sc.b_in_a) >= 0.2 {
+                    let (c, cov) = sc.smaller_side(fa, fb);
+                    let line = format!(
+                        "{}\t{}\t{}\t{}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{}\t{}\t{}\t{}\n",
+                        order_ids[a as usize],
+                        order_ids[b as usize],
+                        sc.shared,
+                        sc.aligned,
+                        sc.jaccard,
+                        sc.a_in_b.max(sc.b_in_a),
+                        c,
+                        cov,
+                        fa.n_shingles(),
+                        fb.n_shingles(),
+                        sc.first_a,
+                        sc.first_b
+                    );
+                    dump.lock().unwrap().push(line);
+                }
+            }
             vparams.accept(&sc, fa, fb).then_some((a, b))
         })
         .flatten()
         .collect();
     bar.finish_and_clear();
+    if let (Some(d), Ok(path)) = (&dump, std::env::var("WIRECOPY_DUMP")) {
+        std::fs::write(path, d.lock().unwrap().concat()).unwrap();
+    }
     stats.verified_pairs = edges.len() as u64;
     timer.lap("verify");
 

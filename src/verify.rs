@@ -8,9 +8,26 @@
 //! but the surviving shingles are spread along the whole text. Two different stories that
 //! share a quotation or a background sentence have a few shared islands and low coverage.
 //!
-//! A pair is accepted when it shares at least `min_shared` shingles and the smaller text is
-//! mostly in the larger one by any of: Jaccard ≥ `jaccard`, containment ≥ `containment`,
-//! or coverage ≥ `coverage`. Clusters are built only from accepted pairs.
+//! Copies keep their text in order, so the scores that decide use only the *aligned*
+//! shingles: the longest chain of shared shingles that runs in the same order through both
+//! texts. Two stories that reuse the same background sentences in another order share
+//! shingles but few of them chain up.
+//!
+//! A pair is accepted when
+//! * its Jaccard similarity is at least `jaccard` (near-identical texts of any length), or
+//! * the aligned passage holds at least `min_passage` shingles — more than a sentence — and
+//!   covers the smaller text: aligned containment ≥ `containment` or coverage ≥ `coverage`;
+//!   a passage shorter than [`LONG_PASSAGE_FACTOR`] × `min_passage` must also start within
+//!   [`LEAD_WINDOW`] words of the start of both texts. Wire copy is cut from the bottom, so a
+//!   short overlap is a copy when it is the lead of both texts, and more likely a shared
+//!   quotation when it sits in the middle of one of them.
+//!
+//! Clusters are built only from accepted pairs.
+
+/// A passage this many times `min_passage` long counts wherever it sits.
+pub const LONG_PASSAGE_FACTOR: u32 = 2;
+/// Words from the start of a body within which a short passage must begin.
+pub const LEAD_WINDOW: u32 = 30;
 
 /// Acceptance thresholds of the verifier.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -18,7 +35,7 @@ pub struct VerifyParams {
     pub jaccard: f64,
     pub containment: f64,
     pub coverage: f64,
-    pub min_shared: u32,
+    pub min_passage: u32,
     pub ngram: usize,
 }
 
@@ -27,24 +44,30 @@ pub struct VerifyParams {
 pub struct PairScore {
     /// Shared body shingles.
     pub shared: u32,
+    /// Shared shingles in the longest chain that runs in the same order through both texts.
+    pub aligned: u32,
     pub jaccard: f64,
     /// |A ∩ B| / |A|.
     pub a_in_b: f64,
     /// |A ∩ B| / |B|.
     pub b_in_a: f64,
-    /// Share of A's body words covered by shared shingles.
+    /// Share of A's body words covered by the aligned shared shingles.
     pub cover_a: f64,
     pub cover_b: f64,
+    /// Body token position of the first aligned shared shingle in A and in B.
+    pub first_a: u32,
+    pub first_b: u32,
 }
 
 impl PairScore {
-    /// Containment and coverage of the smaller side (fewer shingles).
-    pub fn smaller_side(&self, a_smaller: bool) -> (f64, f64) {
-        if a_smaller {
-            (self.a_in_b, self.cover_a)
+    /// Aligned containment and coverage of the smaller side (fewer shingles).
+    pub fn smaller_side(&self, a: &DocFeatures, b: &DocFeatures) -> (f64, f64) {
+        let (n, cover) = if a.n_shingles() <= b.n_shingles() {
+            (a.n_shingles(), self.cover_a)
         } else {
-            (self.b_in_a, self.cover_b)
-        }
+            (b.n_shingles(), self.cover_b)
+        };
+        (self.aligned as f64 / n.max(1) as f64, cover)
     }
 }
 
@@ -53,6 +76,10 @@ use crate::features::DocFeatures;
 /// Reusable buffers for scoring.
 #[derive(Default)]
 pub struct Scratch {
+    pairs: Vec<(u32, u32)>,
+    chain: Vec<u32>,
+    tails: Vec<u32>,
+    back: Vec<u32>,
     pa: Vec<u32>,
     pb: Vec<u32>,
 }
@@ -79,24 +106,61 @@ pub fn for_each_shared(a: &DocFeatures, b: &DocFeatures, mut f: impl FnMut(u32, 
 
 /// Score a pair exactly.
 pub fn score(a: &DocFeatures, b: &DocFeatures, ngram: usize, s: &mut Scratch) -> PairScore {
-    s.pa.clear();
-    s.pb.clear();
-    for_each_shared(a, b, |x, y| {
-        s.pa.push(x);
-        s.pb.push(y);
-    });
-    let shared = s.pa.len() as u32;
+    s.pairs.clear();
+    for_each_shared(a, b, |x, y| s.pairs.push((x, y)));
+    let shared = s.pairs.len() as u32;
     let (na, nb) = (a.n_shingles() as f64, b.n_shingles() as f64);
     let union = na + nb - shared as f64;
     let ratio = |x: f64, y: f64| if y > 0.0 { x / y } else { 0.0 };
+    let aligned = longest_ordered_chain(s);
+    s.pa.clear();
+    s.pb.clear();
+    for &i in &s.chain {
+        let (x, y) = s.pairs[i as usize];
+        s.pa.push(x);
+        s.pb.push(y);
+    }
     PairScore {
         shared,
+        aligned,
         jaccard: ratio(shared as f64, union),
         a_in_b: ratio(shared as f64, na),
         b_in_a: ratio(shared as f64, nb),
+        first_a: s.pa.first().copied().unwrap_or(u32::MAX),
+        first_b: s.pb.first().copied().unwrap_or(u32::MAX),
         cover_a: coverage(&mut s.pa, a.body_tokens, ngram, a.pos_shift),
         cover_b: coverage(&mut s.pb, b.body_tokens, ngram, b.pos_shift),
     }
+}
+
+/// The longest chain of shared shingles increasing in both texts (patience sorting on the
+/// B positions after ordering by A positions, O(n log n)); leaves the chain's indices into
+/// `s.pairs` in `s.chain`. Copies keep their text in order, so nearly all shared shingles
+/// chain up; two stories that reuse the same sentences in another order do not.
+fn longest_ordered_chain(s: &mut Scratch) -> u32 {
+    s.pairs.sort_unstable();
+    s.tails.clear();
+    s.back.clear();
+    s.chain.clear();
+    for i in 0..s.pairs.len() {
+        let y = s.pairs[i].1;
+        let k = s.tails.partition_point(|&t| s.pairs[t as usize].1 < y);
+        s.back.push(if k > 0 { s.tails[k - 1] } else { u32::MAX });
+        if k == s.tails.len() {
+            s.tails.push(i as u32);
+        } else {
+            s.tails[k] = i as u32;
+        }
+    }
+    if let Some(&last) = s.tails.last() {
+        let mut i = last;
+        while i != u32::MAX {
+            s.chain.push(i);
+            i = s.back[i as usize];
+        }
+        s.chain.reverse();
+    }
+    s.chain.len() as u32
 }
 
 /// Share of `len` tokens inside shared shingles starting at `positions`, counting gaps of
@@ -127,16 +191,18 @@ fn coverage(positions: &mut [u32], len: u32, ngram: usize, shift: u8) -> f64 {
 impl VerifyParams {
     /// Is the pair a copy?
     pub fn accept(&self, sc: &PairScore, a: &DocFeatures, b: &DocFeatures) -> bool {
-        if sc.shared
-            < self
-                .min_shared
-                .min(a.n_shingles().min(b.n_shingles()) as u32)
-                .max(1)
-        {
+        if sc.shared == 0 {
             return false;
         }
-        let (contain, cover) = sc.smaller_side(a.n_shingles() <= b.n_shingles());
-        sc.jaccard >= self.jaccard || contain >= self.containment || cover >= self.coverage
+        if sc.jaccard >= self.jaccard {
+            return true;
+        }
+        let (contain, cover) = sc.smaller_side(a, b);
+        if sc.aligned < self.min_passage || (contain < self.containment && cover < self.coverage) {
+            return false;
+        }
+        sc.aligned >= LONG_PASSAGE_FACTOR * self.min_passage
+            || (sc.first_a <= LEAD_WINDOW && sc.first_b <= LEAD_WINDOW)
     }
 
     /// A weaker test used to keep a member that reached a cluster through another member:

@@ -150,7 +150,7 @@ fn params(
         ("lsh_midpoint", json!(round4(cfg.banding.midpoint()))),
         ("containment", json!(cfg.containment)),
         ("coverage", json!(cfg.coverage)),
-        ("min_shared", json!(cfg.min_shared)),
+        ("min_passage", json!(cfg.min_passage)),
         ("sample_rate", json!(cfg.sample_rate)),
         ("sample_min", json!(cfg.sample_min)),
         ("bucket_cap", json!(cfg.bucket_cap)),
