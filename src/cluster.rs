@@ -4,8 +4,8 @@
 //! held together by a chain (A copies B, B shares a passage with C, ...). So each component
 //! is settled around its canonical member:
 //!
-//! 1. The canonical member is the earliest by date when every member has one, otherwise the
-//!    fullest copy: the one with most *supported* shingles (shingles that another member
+//! 1. The canonical member follows the policy (`CanonicalPolicy`); by default it is the
+//!    earliest by date when every member has one, otherwise the fullest copy: the one with most *supported* shingles (shingles that another member
 //!    also has), so a copy padded with its own local paragraphs does not beat the original;
 //!    with only two members, where support is symmetric, the one with more body shingles.
 //!    Ties go to the smaller id.
@@ -143,6 +143,9 @@ pub struct ClusterInput<'a> {
     pub features: &'a [DocFeatures],
     /// Dates, comparable as strings (ISO 8601); None when absent.
     pub dates: &'a [Option<&'a str>],
+    /// Preference rank per document (lower wins, ties go to the fullest); None: earliest
+    /// when every member is dated, else fullest.
+    pub priority: Option<&'a [u64]>,
     pub params: VerifyParams,
 }
 
@@ -291,7 +294,7 @@ fn components_within(adj: &BTreeMap<u32, Vec<u32>>, nodes: &[u32]) -> Vec<Vec<u3
 /// The canonical member of a component (see the module docs).
 fn pick_canonical(input: &ClusterInput, comp: &[u32]) -> u32 {
     let dated = comp.iter().all(|&d| input.dates[d as usize].is_some());
-    if dated {
+    if input.priority.is_none() && dated {
         return *comp
             .iter()
             .min_by(|&&a, &&b| {
@@ -311,8 +314,14 @@ fn pick_canonical(input: &ClusterInput, comp: &[u32]) -> u32 {
             (s, -((f.n_shingles() as u64 - s) as i64))
         }
     };
+    let rank = |i: usize| input.priority.map_or(0, |p| p[comp[i] as usize]);
     let best = (0..comp.len())
-        .max_by(|&i, &j| key(i).cmp(&key(j)).then(comp[j].cmp(&comp[i])))
+        .max_by(|&i, &j| {
+            rank(j)
+                .cmp(&rank(i))
+                .then(key(i).cmp(&key(j)))
+                .then(comp[j].cmp(&comp[i]))
+        })
         .expect("non-empty component");
     comp[best]
 }

@@ -30,6 +30,62 @@ pub mod defaults {
     pub const SEED: u64 = 1;
 }
 
+/// Which member of a cluster becomes its canonical (and, in `dedup`, the one kept).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum CanonicalPolicy {
+    /// The earliest copy when every member has a date, otherwise the fullest.
+    #[default]
+    Auto,
+    /// The fullest copy, dates ignored.
+    Fullest,
+    /// The earliest dated copy (undated ones last), then the fullest.
+    Earliest,
+    /// The first in input order.
+    First,
+    /// The copy from the best-ranked source of the list (unlisted sources last), then the
+    /// fullest.
+    Sources(Vec<String>),
+}
+
+impl CanonicalPolicy {
+    /// Preference rank per document in internal order (lower wins; ties go to the fullest),
+    /// or None for [`CanonicalPolicy::Auto`].
+    pub fn priorities(&self, corpus: &crate::input::Corpus, order: &[u32]) -> Option<Vec<u64>> {
+        let docs = &corpus.docs;
+        match self {
+            CanonicalPolicy::Auto => None,
+            CanonicalPolicy::Fullest => Some(vec![0; order.len()]),
+            CanonicalPolicy::First => Some(order.iter().map(|&d| d as u64).collect()),
+            CanonicalPolicy::Earliest => {
+                let mut dates: Vec<&str> = docs.iter().filter_map(|d| d.date.as_deref()).collect();
+                dates.sort_unstable();
+                dates.dedup();
+                Some(
+                    order
+                        .iter()
+                        .map(|&d| match docs[d as usize].date.as_deref() {
+                            Some(x) => dates.binary_search(&x).unwrap_or(0) as u64,
+                            None => u64::MAX,
+                        })
+                        .collect(),
+                )
+            }
+            CanonicalPolicy::Sources(ranked) => Some(
+                order
+                    .iter()
+                    .map(|&d| {
+                        docs[d as usize]
+                            .source
+                            .as_deref()
+                            .and_then(|s| ranked.iter().position(|r| r == s))
+                            .map_or(u64::MAX, |p| p as u64)
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
 /// Everything the scan stages need, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScanConfig {
@@ -47,6 +103,7 @@ pub struct ScanConfig {
     pub bucket_cap: usize,
     pub seed: u64,
     pub boilerplate: BoilerplateParams,
+    pub canonical: CanonicalPolicy,
 }
 
 /// A parameter that failed validation: the flag and what is wrong with it.
@@ -197,6 +254,7 @@ impl ScanRequest {
                 enabled: !self.no_boilerplate,
                 ..Default::default()
             },
+            canonical: CanonicalPolicy::Auto,
         })
     }
 }

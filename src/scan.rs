@@ -42,11 +42,25 @@ pub struct ScanStats {
 /// Wall-clock seconds per stage, in order.
 pub type Timings = Vec<(&'static str, f64)>;
 
+/// Per-document matching data of a corpus, before any pair is looked at.
+pub struct Analysis {
+    /// Internal document index (id order) → index in `Corpus::docs`.
+    pub order: Vec<u32>,
+    pub features: Vec<DocFeatures>,
+    /// MinHash signatures, `num_perm` slots per document, row-major in internal order.
+    pub signatures: Vec<u32>,
+    /// Documents with at least one body shingle.
+    pub active: Vec<bool>,
+    /// The furniture learned from this corpus.
+    pub boilerplate: BoilerplateModel,
+}
+
 /// Everything a report needs.
 pub struct ScanOutput {
     /// Internal document index (id order) → index in `Corpus::docs`.
     pub order: Vec<u32>,
     pub features: Vec<DocFeatures>,
+    pub boilerplate: BoilerplateModel,
     pub clusters: Vec<Cluster>,
     pub stats: ScanStats,
     pub timings: Timings,
@@ -72,6 +86,26 @@ pub fn scan(corpus: &Corpus, cfg: &ScanConfig, progress: &Progress) -> ScanOutpu
         start: Instant::now(),
         timings: Vec::new(),
     };
+    let analysis = analyze(corpus, cfg, progress, &mut timer);
+    detect(corpus, cfg, analysis, progress, &mut timer)
+}
+
+/// Tokenize, learn boilerplate, and build features and signatures, in id order.
+/// `timings` receives one entry per stage.
+pub fn analyze_timed(
+    corpus: &Corpus,
+    cfg: &ScanConfig,
+    progress: &Progress,
+) -> (Analysis, Timings) {
+    let mut timer = Timer {
+        start: Instant::now(),
+        timings: Vec::new(),
+    };
+    let a = analyze(corpus, cfg, progress, &mut timer);
+    (a, timer.timings)
+}
+
+fn analyze(corpus: &Corpus, cfg: &ScanConfig, progress: &Progress, timer: &mut Timer) -> Analysis {
     let n = corpus.docs.len();
     let mut order: Vec<u32> = (0..n as u32).collect();
     order.par_sort_by(|&a, &b| corpus.docs[a as usize].id.cmp(&corpus.docs[b as usize].id));
@@ -135,6 +169,31 @@ pub fn scan(corpus: &Corpus, cfg: &ScanConfig, progress: &Progress) -> ScanOutpu
     bar.finish_and_clear();
     let (features, active): (Vec<DocFeatures>, Vec<bool>) = built.into_iter().unzip();
     timer.lap("sketch");
+    Analysis {
+        order,
+        features,
+        signatures,
+        active,
+        boilerplate: model,
+    }
+}
+
+fn detect(
+    corpus: &Corpus,
+    cfg: &ScanConfig,
+    analysis: Analysis,
+    progress: &Progress,
+    timer: &mut Timer,
+) -> ScanOutput {
+    let Analysis {
+        order,
+        features,
+        signatures,
+        active,
+        boilerplate: model,
+    } = analysis;
+    let n = order.len();
+    let k = cfg.num_perm;
 
     // Candidates.
     let (lsh_pairs, lsh_stats) = band_candidates(
@@ -224,10 +283,12 @@ pub fn scan(corpus: &Corpus, cfg: &ScanConfig, progress: &Progress) -> ScanOutpu
         .iter()
         .map(|&d| corpus.docs[d as usize].date.as_deref())
         .collect();
+    let priority = cfg.canonical.priorities(corpus, &order);
     let clusters = cluster(
         &ClusterInput {
             features: &features,
             dates: &dates,
+            priority: priority.as_deref(),
             params: vparams,
         },
         &edges,
@@ -244,8 +305,9 @@ pub fn scan(corpus: &Corpus, cfg: &ScanConfig, progress: &Progress) -> ScanOutpu
     ScanOutput {
         order,
         features,
+        boilerplate: model,
         clusters,
         stats,
-        timings: timer.timings,
+        timings: std::mem::take(&mut timer.timings),
     }
 }

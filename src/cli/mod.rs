@@ -7,15 +7,14 @@
 //! * 3 — input: `--strict` met a bad record, or no input could be read at all;
 //! * 4 — output: a report could not be written.
 
-use crate::config::{ScanConfig, ScanRequest, defaults};
+pub mod scan;
+
+use crate::config::{ScanRequest, defaults};
 use crate::input::{Corpus, InputError, InputPath, ReadOptions, RejectReason, read_corpus};
-use crate::progress::Progress;
-use crate::report::{self, ScanReport};
-use crate::scan::scan;
+use crate::report;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
-use std::path::PathBuf;
-use std::time::Instant;
+use std::path::{Path, PathBuf};
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FOUND: i32 = 1;
@@ -42,7 +41,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Find the groups of copies of the same story and report them.
-    Scan(ScanArgs),
+    Scan(scan::ScanArgs),
 }
 
 /// Where articles come from and which fields hold what.
@@ -181,29 +180,6 @@ pub enum Format {
     Csv,
 }
 
-#[derive(Args, Debug)]
-pub struct ScanArgs {
-    #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub detect: DetectArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
-    /// Write the report to FILE (atomically) instead of stdout.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
-    /// Worker threads (0 = one per core).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// No progress bars.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Print the LSH S-curve for the chosen bands × rows to stderr.
-    #[arg(long)]
-    pub explain: bool,
-}
-
 /// Parse arguments and run; returns the process exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
     let cli = match Cli::try_parse_from(args) {
@@ -214,11 +190,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         }
     };
     match cli.command {
-        Command::Scan(a) => run_scan(&a),
+        Command::Scan(a) => scan::run(&a),
     }
 }
 
-fn usage_error(e: impl std::fmt::Display) -> i32 {
+/// Print a usage error and return its exit code.
+pub fn usage_error(e: impl std::fmt::Display) -> i32 {
     eprintln!("wirecopy: {e}");
     EXIT_USAGE
 }
@@ -261,55 +238,12 @@ pub fn read_inputs(input: &InputArgs) -> Result<Corpus, i32> {
     Ok(corpus)
 }
 
-fn print_s_curve(cfg: &ScanConfig) {
-    let b = cfg.banding;
-    eprintln!(
-        "LSH: {} bands × {} rows of {} slots; midpoint ≈ {:.3}",
-        b.bands,
-        b.rows,
-        cfg.num_perm,
-        b.midpoint()
-    );
-    eprintln!("Jaccard  P(candidate)");
-    for i in 1..=10 {
-        let s = i as f64 / 10.0;
-        eprintln!("  {s:.1}    {:.4}", b.probability(s));
-    }
-}
-
-fn run_scan(a: &ScanArgs) -> i32 {
-    let cfg = match a.detect.request().resolve() {
-        Ok(c) => c,
-        Err(e) => return usage_error(e),
-    };
-    if let Err(e) = init_threads(a.threads) {
-        return usage_error(e);
-    }
-    if a.explain {
-        print_s_curve(&cfg);
-    }
-    let started = Instant::now();
-    let corpus = match read_inputs(&a.input) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let read_secs = started.elapsed().as_secs_f64();
-    let mut out = scan(&corpus, &cfg, &Progress::auto(a.quiet));
-    out.timings.insert(0, ("read", read_secs));
-    let report = ScanReport::new(
-        &corpus,
-        &out,
-        &cfg,
-        &a.input.read_options(),
-        &a.input.names(),
-    );
-    let write = |w: &mut dyn std::io::Write| match a.format {
-        Format::Text => report::text::write_text(&report, w),
-        Format::Json => report::json::write_json(&report, w),
-        Format::Jsonl => report::json::write_jsonl(&report, w),
-        Format::Csv => report::csv::write_csv(&report, w),
-    };
-    let result = match &a.output {
+/// Write a report to `path` atomically, or to stdout; returns the exit code.
+pub fn emit(
+    path: Option<&Path>,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> i32 {
+    let result = match path {
         Some(path) => {
             report::write_atomic(path, write).map_err(|e| (path.display().to_string(), e))
         }

@@ -1,0 +1,85 @@
+//! `wirecopy scan`: find the groups of copies and report them.
+
+use super::{DetectArgs, Format, InputArgs, emit, init_threads, read_inputs, usage_error};
+use crate::config::ScanConfig;
+use crate::progress::Progress;
+use crate::report::{self, ScanReport};
+use crate::scan::scan;
+use clap::Args;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Worker threads (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// No progress bars.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print the LSH S-curve for the chosen bands × rows to stderr.
+    #[arg(long)]
+    pub explain: bool,
+}
+
+fn print_s_curve(cfg: &ScanConfig) {
+    let b = cfg.banding;
+    eprintln!(
+        "LSH: {} bands × {} rows of {} slots; midpoint ≈ {:.3}",
+        b.bands,
+        b.rows,
+        cfg.num_perm,
+        b.midpoint()
+    );
+    eprintln!("Jaccard  P(candidate)");
+    for i in 1..=10 {
+        let s = i as f64 / 10.0;
+        eprintln!("  {s:.1}    {:.4}", b.probability(s));
+    }
+}
+
+/// Run `wirecopy scan`.
+pub fn run(a: &ScanArgs) -> i32 {
+    let cfg = match a.detect.request().resolve() {
+        Ok(c) => c,
+        Err(e) => return usage_error(e),
+    };
+    if let Err(e) = init_threads(a.threads) {
+        return usage_error(e);
+    }
+    if a.explain {
+        print_s_curve(&cfg);
+    }
+    let started = Instant::now();
+    let corpus = match read_inputs(&a.input) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let read_secs = started.elapsed().as_secs_f64();
+    let mut out = scan(&corpus, &cfg, &Progress::auto(a.quiet));
+    out.timings.insert(0, ("read", read_secs));
+    let report = ScanReport::new(
+        &corpus,
+        &out,
+        &cfg,
+        &a.input.read_options(),
+        &a.input.names(),
+    );
+    let write = |w: &mut dyn std::io::Write| match a.format {
+        Format::Text => report::text::write_text(&report, w),
+        Format::Json => report::json::write_json(&report, w),
+        Format::Jsonl => report::json::write_jsonl(&report, w),
+        Format::Csv => report::csv::write_csv(&report, w),
+    };
+    emit(a.output.as_deref(), write)
+}
