@@ -23,7 +23,7 @@ const SAMPLE_SALT: u64 = 0x2545_f491_4f6c_dd1d;
 /// Is this stored shingle hash in the containment sample?
 #[inline]
 pub fn sampled(h: u32, rate: u32) -> bool {
-    rate <= 1 || fmix64(h as u64 ^ SAMPLE_SALT) % rate as u64 == 0
+    rate <= 1 || fmix64(h as u64 ^ SAMPLE_SALT).is_multiple_of(rate as u64)
 }
 
 /// Statistics of the containment index.

@@ -86,6 +86,18 @@ impl CanonicalPolicy {
     }
 }
 
+/// Which scored pairs a scan keeps for output (`--pairs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PairsScope {
+    /// None (clustering needs only the accepted pairs' ends).
+    #[default]
+    None,
+    /// Accepted pairs with their scores.
+    Accepted,
+    /// Every verified candidate, accepted or not (for tuning thresholds).
+    Candidates,
+}
+
 /// Everything the scan stages need, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScanConfig {
@@ -104,6 +116,7 @@ pub struct ScanConfig {
     pub seed: u64,
     pub boilerplate: BoilerplateParams,
     pub canonical: CanonicalPolicy,
+    pub keep_pairs: PairsScope,
 }
 
 /// A parameter that failed validation: the flag and what is wrong with it.
@@ -255,6 +268,7 @@ impl ScanRequest {
                 ..Default::default()
             },
             canonical: CanonicalPolicy::Auto,
+            keep_pairs: PairsScope::None,
         })
     }
 }

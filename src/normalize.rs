@@ -151,8 +151,8 @@ impl Tokenizer {
         }
         // Paragraphs: blank-line separated, or one per line when the text has no blank line.
         let mut para_start = 0usize;
-        for i in 0..out.lines.len() {
-            let new_para = i > 0 && (!blank_seen || line_breaks[i]);
+        for (i, &blank_before) in line_breaks.iter().enumerate() {
+            let new_para = i > 0 && (!blank_seen || blank_before);
             if new_para {
                 push_paragraph(out, para_start, i);
                 para_start = i;
@@ -191,7 +191,7 @@ impl Tokenizer {
             let len = c.len_utf8();
             match classify(c) {
                 CharClass::Apostrophe => {
-                    if !(!self.word.is_empty() && next_is_word(line, i + len)) {
+                    if self.word.is_empty() || !next_is_word(line, i + len) {
                         self.flush(offset + word_start, offset + last_end, out);
                     }
                 }

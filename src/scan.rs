@@ -8,7 +8,7 @@
 use crate::boilerplate::BoilerplateModel;
 use crate::candidates::{containment_candidates, union};
 use crate::cluster::{Cluster, ClusterInput, cluster};
-use crate::config::ScanConfig;
+use crate::config::{PairsScope, ScanConfig};
 use crate::features::{self, DocFeatures};
 use crate::input::Corpus;
 use crate::lsh::band_candidates;
@@ -55,6 +55,15 @@ pub struct Analysis {
     pub boilerplate: BoilerplateModel,
 }
 
+/// A scored candidate pair (internal document indices, `a < b`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoredPair {
+    pub a: u32,
+    pub b: u32,
+    pub score: PairScore,
+    pub accepted: bool,
+}
+
 /// Everything a report needs.
 pub struct ScanOutput {
     /// Internal document index (id order) → index in `Corpus::docs`.
@@ -62,6 +71,8 @@ pub struct ScanOutput {
     pub features: Vec<DocFeatures>,
     pub boilerplate: BoilerplateModel,
     pub clusters: Vec<Cluster>,
+    /// Scored pairs, as many as `ScanConfig::keep_pairs` asks for.
+    pub pairs: Vec<ScoredPair>,
     pub stats: ScanStats,
     pub timings: Timings,
 }
@@ -232,49 +243,35 @@ fn detect(
     // Verify.
     let vparams = cfg.verify_params();
     let bar = progress.bar("verify", candidates.len() as u64);
-    let dump = std::env::var("WIRECOPY_DUMP")
-        .ok()
-        .map(|_| std::sync::Mutex::new(Vec::<String>::new()));
-    let order_ids: Vec<&str> = order
-        .iter()
-        .map(|&d| corpus.docs[d as usize].id.as_str())
-        .collect();
-    let edges: Vec<(u32, u32)> = candidates
+    let keep = cfg.keep_pairs;
+    let scored: Vec<ScoredPair> = candidates
         .par_iter()
         .map_init(verify::Scratch::default, |s, &key| {
             let (a, b) = ((key >> 32) as u32, key as u32);
             let (fa, fb) = (&features[a as usize], &features[b as usize]);
-            let sc: PairScore = verify::score(fa, fb, cfg.ngram, s);
+            let score = verify::score(fa, fb, cfg.ngram, s);
             bar.inc(1);
-            if let Some(dump) = &dump {
-                if sc.jaccard >= 0.15 || sc.a_in_b.max(sc.b_in_a) >= 0.2 {
-                    let (c, cov) = sc.smaller_side(fa, fb);
-                    let line = format!(
-                        "{}\t{}\t{}\t{}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{}\t{}\t{}\t{}\n",
-                        order_ids[a as usize],
-                        order_ids[b as usize],
-                        sc.shared,
-                        sc.aligned,
-                        sc.jaccard,
-                        sc.a_in_b.max(sc.b_in_a),
-                        c,
-                        cov,
-                        fa.n_shingles(),
-                        fb.n_shingles(),
-                        sc.first_a,
-                        sc.first_b
-                    );
-                    dump.lock().unwrap().push(line);
-                }
-            }
-            vparams.accept(&sc, fa, fb).then_some((a, b))
+            let accepted = vparams.accept(&score, fa, fb);
+            (accepted || keep == PairsScope::Candidates).then_some(ScoredPair {
+                a,
+                b,
+                score,
+                accepted,
+            })
         })
         .flatten()
         .collect();
     bar.finish_and_clear();
-    if let (Some(d), Ok(path)) = (&dump, std::env::var("WIRECOPY_DUMP")) {
-        std::fs::write(path, d.lock().unwrap().concat()).unwrap();
-    }
+    let edges: Vec<(u32, u32)> = scored
+        .iter()
+        .filter(|p| p.accepted)
+        .map(|p| (p.a, p.b))
+        .collect();
+    let pairs = if keep == PairsScope::None {
+        Vec::new()
+    } else {
+        scored
+    };
     stats.verified_pairs = edges.len() as u64;
     timer.lap("verify");
 
@@ -307,6 +304,7 @@ fn detect(
         features,
         boilerplate: model,
         clusters,
+        pairs,
         stats,
         timings: std::mem::take(&mut timer.timings),
     }

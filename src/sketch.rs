@@ -79,7 +79,7 @@ pub fn minhash_oph(hashes: impl IntoIterator<Item = u64>, seed: u64, sig: &mut [
         let mut attempt = 1u64;
         loop {
             let probe = fmix64(seed ^ ((i as u64) << 32) ^ attempt);
-            let j = ((probe >> 32) * k as u64 >> 32) as usize;
+            let j = (((probe >> 32) * k as u64) >> 32) as usize;
             if filled[j] {
                 sig[i] = sig[j];
                 break;

@@ -178,6 +178,8 @@ pub enum Format {
     Json,
     Jsonl,
     Csv,
+    /// One line per clustered document: id, cluster, canonical, relation.
+    Members,
 }
 
 /// Parse arguments and run; returns the process exit code.

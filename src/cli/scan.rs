@@ -1,11 +1,18 @@
 //! `wirecopy scan`: find the groups of copies and report them.
 
-use super::{DetectArgs, Format, InputArgs, emit, init_threads, read_inputs, usage_error};
-use crate::config::ScanConfig;
+use super::{DetectArgs, EXIT_OK, Format, InputArgs, emit, init_threads, read_inputs, usage_error};
+use crate::config::{PairsScope, ScanConfig};
 use crate::progress::Progress;
 use crate::report::{self, ScanReport};
 use crate::scan::scan;
-use clap::Args;
+use clap::{Args, ValueEnum};
+
+/// `--pairs-scope` values.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairsScopeArg {
+    Accepted,
+    Candidates,
+}
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -30,6 +37,12 @@ pub struct ScanArgs {
     /// Print the LSH S-curve for the chosen bands × rows to stderr.
     #[arg(long)]
     pub explain: bool,
+    /// Also write the scored pairs behind the clusters to FILE (JSONL, atomically).
+    #[arg(long, value_name = "FILE")]
+    pub pairs: Option<PathBuf>,
+    /// Which pairs --pairs lists: the accepted ones, or every verified candidate.
+    #[arg(long, value_enum, default_value = "accepted", requires = "pairs")]
+    pub pairs_scope: PairsScopeArg,
 }
 
 fn print_s_curve(cfg: &ScanConfig) {
@@ -50,10 +63,16 @@ fn print_s_curve(cfg: &ScanConfig) {
 
 /// Run `wirecopy scan`.
 pub fn run(a: &ScanArgs) -> i32 {
-    let cfg = match a.detect.request().resolve() {
+    let mut cfg = match a.detect.request().resolve() {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
+    if a.pairs.is_some() {
+        cfg.keep_pairs = match a.pairs_scope {
+            PairsScopeArg::Accepted => PairsScope::Accepted,
+            PairsScopeArg::Candidates => PairsScope::Candidates,
+        };
+    }
     if let Err(e) = init_threads(a.threads) {
         return usage_error(e);
     }
@@ -67,6 +86,12 @@ pub fn run(a: &ScanArgs) -> i32 {
     };
     let read_secs = started.elapsed().as_secs_f64();
     let mut out = scan(&corpus, &cfg, &Progress::auto(a.quiet));
+    if let Some(path) = &a.pairs {
+        let code = emit(Some(path), |w| report::pairs::write_pairs(&corpus, &out, w));
+        if code != EXIT_OK {
+            return code;
+        }
+    }
     out.timings.insert(0, ("read", read_secs));
     let report = ScanReport::new(
         &corpus,
@@ -80,6 +105,7 @@ pub fn run(a: &ScanArgs) -> i32 {
         Format::Json => report::json::write_json(&report, w),
         Format::Jsonl => report::json::write_jsonl(&report, w),
         Format::Csv => report::csv::write_csv(&report, w),
+        Format::Members => report::members::write_members(&report, w),
     };
     emit(a.output.as_deref(), write)
 }

@@ -120,10 +120,15 @@ pub fn write_json(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
     writeln!(w)
 }
 
+/// The header object (schema, tool, params, stats, timings) on one line.
+pub fn write_header_line(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *w, &Value::Object(header(r)))?;
+    writeln!(w)
+}
+
 /// A header line, then one cluster per line.
 pub fn write_jsonl(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer(&mut *w, &Value::Object(header(r)))?;
-    writeln!(w)?;
+    write_header_line(r, w)?;
     for c in &r.clusters {
         serde_json::to_writer(&mut *w, &cluster(c))?;
         writeln!(w)?;

@@ -2,12 +2,15 @@
 //!
 //! [`ScanReport`] is built once from the scan output; each format lives in its own file and
 //! reads only the model: `text` (a terminal summary), `json` (one document, and JSONL with one
-//! cluster per line), `csv` (one row per member). Every format echoes the parameters that
+//! cluster per line), `members` (one line per clustered document), `csv` (one row per
+//! member); `pairs` writes the scored pairs behind them. Every format echoes the parameters that
 //! produced it. Files are written atomically: to a temporary file beside the target, then
 //! renamed, so an interrupted run never leaves half a report.
 
 pub mod csv;
 pub mod json;
+pub mod members;
+pub mod pairs;
 pub mod text;
 
 use crate::cluster::{Cluster, Relation};
