@@ -18,4 +18,5 @@ pub mod progress;
 pub mod report;
 pub mod scan;
 pub mod sketch;
+pub mod synth;
 pub mod verify;
