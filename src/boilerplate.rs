@@ -22,6 +22,10 @@
 //! * a link list: a run of at least three link-like lines (short, not ending a sentence)
 //!   in which non-link-like lines appear only singly and are at most half as many;
 //! * a trailing run of two or more link-like lines after the last line of prose.
+//!
+//! A line of 4 to 60 words at least half of whose word trigrams occur in learned furniture
+//! lines is furniture too: OCR noise or one changed word must not turn a template back into
+//! text.
 
 use crate::normalize::{Line, Tokenized};
 use rayon::prelude::*;
@@ -32,6 +36,17 @@ use std::hash::BuildHasherDefault;
 pub const SHORT_LINE: u32 = 12;
 /// Link-like lines have at most this many words and do not end a sentence.
 pub const LINK_LINE: u32 = 25;
+
+/// Lines of this many words at least and at most are compared with furniture trigrams.
+const NEAR_MIN_WORDS: u32 = 4;
+const NEAR_MAX_WORDS: u32 = 60;
+
+/// Hashes of the word trigrams of a token sequence (one for shorter sequences).
+fn trigrams(tokens: &[u32]) -> impl Iterator<Item = u64> + '_ {
+    tokens
+        .windows(3.min(tokens.len()).max(1))
+        .map(|w| crate::normalize::line_hash(w))
+}
 
 /// Deterministic hasher for sets of already-mixed 64-bit hashes.
 #[derive(Default, Clone, Copy)]
@@ -85,6 +100,8 @@ pub enum Furniture {
     LinkList,
     /// A short line repeated within the document.
     Repeated,
+    /// Mostly the words of a learned furniture line (OCR damage, a changed word).
+    NearTemplate,
 }
 
 impl Furniture {
@@ -94,8 +111,20 @@ impl Furniture {
             Furniture::Common => "common",
             Furniture::LinkList => "link_list",
             Furniture::Repeated => "repeated",
+            Furniture::NearTemplate => "near_template",
         }
     }
+}
+
+/// The learned state of a [`BoilerplateModel`] as sorted hash lists, to save and restore it.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LearnedFurniture {
+    /// Line hashes of site templates.
+    pub site: Vec<u64>,
+    /// Line hashes of lines common between unrelated texts.
+    pub common: Vec<u64>,
+    /// Word-trigram hashes of learned furniture lines.
+    pub near: Vec<u64>,
 }
 
 /// The corpus-level knowledge: which line hashes are furniture and why.
@@ -104,6 +133,8 @@ pub struct BoilerplateModel {
     pub params: BoilerplateParams,
     site: HashSet64,
     common: HashSet64,
+    /// Word trigrams of learned furniture lines.
+    near: HashSet64,
 }
 
 impl BoilerplateModel {
@@ -118,6 +149,38 @@ impl BoilerplateModel {
     /// Number of distinct furniture lines learned.
     pub fn learned_lines(&self) -> usize {
         self.site.len() + self.common.len()
+    }
+
+    /// Add what `other` learned to this model (e.g. the furniture stored in a snapshot
+    /// index to what a new batch of documents teaches).
+    pub fn merge(&mut self, other: &BoilerplateModel) {
+        self.site.extend(&other.site);
+        self.common.extend(&other.common);
+        self.near.extend(&other.near);
+    }
+
+    /// What the model learned, as sorted hash lists, for saving.
+    pub fn export(&self) -> LearnedFurniture {
+        let sorted = |set: &HashSet64| {
+            let mut v: Vec<u64> = set.iter().copied().collect();
+            v.sort_unstable();
+            v
+        };
+        LearnedFurniture {
+            site: sorted(&self.site),
+            common: sorted(&self.common),
+            near: sorted(&self.near),
+        }
+    }
+
+    /// A model that knows what [`BoilerplateModel::export`] saved.
+    pub fn import(params: BoilerplateParams, learned: &LearnedFurniture) -> Self {
+        BoilerplateModel {
+            params,
+            site: learned.site.iter().copied().collect(),
+            common: learned.common.iter().copied().collect(),
+            near: learned.near.iter().copied().collect(),
+        }
     }
 
     /// Furniture learned for this line hash, if any.
@@ -185,16 +248,52 @@ impl BoilerplateModel {
                 None => {}
             }
         }
+        // Word trigrams of the furniture lines, for recognising damaged copies of them.
+        let grams: Vec<u64> = docs
+            .par_iter()
+            .flat_map_iter(|t| {
+                let model = &model;
+                t.lines
+                    .iter()
+                    .filter(move |l| model.learned(l.hash).is_some())
+                    .flat_map(move |l| {
+                        trigrams(&t.tokens[l.tok_start as usize..l.tok_end as usize])
+                    })
+            })
+            .collect();
+        model.near.extend(grams);
         model
+    }
+
+    /// Is this line mostly made of the word trigrams of learned furniture (a template line
+    /// with OCR damage or a changed word)?
+    fn near_learned(&self, t: &Tokenized, l: &Line) -> bool {
+        let n = l.n_tokens();
+        if self.near.is_empty() || !(NEAR_MIN_WORDS..=NEAR_MAX_WORDS).contains(&n) {
+            return false;
+        }
+        let tokens = &t.tokens[l.tok_start as usize..l.tok_end as usize];
+        let (mut hits, mut total) = (0u32, 0u32);
+        for g in trigrams(tokens) {
+            total += 1;
+            hits += self.near.contains(&g) as u32;
+        }
+        hits * 2 >= total
     }
 
     /// Furniture label of every line of one document (None = body text).
     pub fn classify(&self, t: &Tokenized) -> Vec<Option<Furniture>> {
         let lines = &t.lines;
-        let mut out: Vec<Option<Furniture>> = lines.iter().map(|l| self.learned(l.hash)).collect();
         if !self.params.enabled {
             return vec![None; lines.len()];
         }
+        let mut out: Vec<Option<Furniture>> = lines
+            .iter()
+            .map(|l| {
+                self.learned(l.hash)
+                    .or_else(|| self.near_learned(t, l).then_some(Furniture::NearTemplate))
+            })
+            .collect();
         // Short lines repeated inside the document.
         let mut seen: Vec<(u64, usize)> = lines
             .iter()

@@ -12,13 +12,21 @@
 //! the larger, so pairs whose estimate is far below that are not worth an exact check. A sample held by more than `cap`
 //! documents is a template phrase or a sentence quoted everywhere; it is skipped and
 //! counted (LSH still connects very large groups of near-identical copies).
+//!
+//! A second, smaller index holds every shingle of each document's lead
+//! ([`LEAD_SHINGLES`]): a copy cut down to its first paragraph, perhaps with OCR noise, has
+//! too few samples to meet the sample test, but it keeps the lead.
 
 use crate::features::DocFeatures;
-use crate::lsh::{GroupStats, merge_pair_lists};
+use crate::lsh::{GroupStats, merge_pair_lists, pair_key};
 use crate::normalize::fmix64;
 use rayon::prelude::*;
 
 const SAMPLE_SALT: u64 = 0x2545_f491_4f6c_dd1d;
+
+/// Shingles starting within this many body words of the start are indexed whether sampled or
+/// not: a copy cut down to its first paragraph has few samples, but it keeps the lead.
+pub const LEAD_SHINGLES: u32 = 16;
 
 /// Is this stored shingle hash in the containment sample?
 #[inline]
@@ -30,11 +38,16 @@ pub fn sampled(h: u32, rate: u32) -> bool {
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SampleStats {
     pub samples: u64,
-    /// Samples held by more than `cap` documents, skipped.
+    /// Index entries held by more than `cap` documents, skipped.
     pub skipped_common: u64,
 }
 
-/// Pairs sharing at least `min_shared` sampled shingles. Sorted, unique pair keys.
+/// Lead shingles two documents must share to become candidates.
+pub const LEAD_MIN_SHARED: u32 = 3;
+
+/// Candidate pairs of the containment index: pairs sharing at least `min_shared` sampled
+/// shingles and at least `min_ratio` of the smaller document's samples, plus pairs sharing at
+/// least [`LEAD_MIN_SHARED`] lead shingles. Sorted, unique pair keys.
 pub fn containment_candidates(
     features: &[DocFeatures],
     rate: u32,
@@ -42,61 +55,80 @@ pub fn containment_candidates(
     min_ratio: f64,
     cap: usize,
 ) -> (Vec<u64>, SampleStats) {
+    let samples = index_entries(features, |_, h, _| sampled(h, rate));
+    let mut per_doc = vec![0u32; features.len()];
+    for r in &samples {
+        per_doc[r.1 as usize] += 1;
+    }
+    let mut stats = SampleStats {
+        samples: samples.len() as u64,
+        ..Default::default()
+    };
+    let sample_pairs = shared_entries(&samples, cap, &mut stats, |pair, count| {
+        let (a, b) = ((pair >> 32) as usize, pair as u32 as usize);
+        let smaller = per_doc[a].min(per_doc[b]) as f64;
+        count >= min_shared && count as f64 >= min_ratio * smaller
+    });
+    drop(samples);
+    let leads = index_entries(features, |f, _, pos| {
+        ((pos as u32) << f.pos_shift) < LEAD_SHINGLES
+    });
+    let lead_pairs = shared_entries(&leads, cap, &mut stats, |_, count| count >= LEAD_MIN_SHARED);
+    (union(sample_pairs, lead_pairs), stats)
+}
+
+/// (shingle, document) entries of every document for the shingles `keep` selects, sorted.
+fn index_entries(
+    features: &[DocFeatures],
+    keep: impl Fn(&DocFeatures, u32, u16) -> bool + Sync,
+) -> Vec<(u32, u32)> {
+    let keep = &keep;
     let mut records: Vec<(u32, u32)> = features
         .par_iter()
         .enumerate()
         .flat_map_iter(|(d, f)| {
             f.shingles
                 .iter()
-                .filter(move |&&h| sampled(h, rate))
-                .map(move |&h| (h, d as u32))
+                .zip(&f.positions)
+                .filter(move |&(&h, &p)| keep(f, h, p))
+                .map(move |(&h, _)| (h, d as u32))
         })
         .collect();
     records.par_sort_unstable();
-    let mut per_doc = vec![0u32; features.len()];
-    for r in &records {
-        per_doc[r.1 as usize] += 1;
-    }
-    let mut stats = SampleStats {
-        samples: records.len() as u64,
-        ..Default::default()
-    };
+    records
+}
+
+/// Pairs of documents that share entries, with how many; `accept(pair, count)` filters.
+/// Entries held by more than `cap` documents are skipped and counted.
+fn shared_entries(
+    records: &[(u32, u32)],
+    cap: usize,
+    stats: &mut SampleStats,
+    accept: impl Fn(u64, u32) -> bool,
+) -> Vec<u64> {
     let runs: Vec<&[(u32, u32)]> = records.chunk_by(|a, b| a.0 == b.0).collect();
-    stats.skipped_common = runs.iter().filter(|r| r.len() > cap).count() as u64;
-    let parts: Vec<(Vec<u64>, GroupStats)> = runs
+    stats.skipped_common += runs.iter().filter(|r| r.len() > cap).count() as u64;
+    let parts: Vec<Vec<u64>> = runs
         .par_chunks(4096)
         .map(|chunk| {
             let mut out = Vec::new();
-            for run in chunk {
-                if run.len() < 2 || run.len() > cap {
-                    continue;
-                }
+            for run in chunk.iter().filter(|r| r.len() >= 2 && r.len() <= cap) {
                 for i in 0..run.len() {
                     for j in i + 1..run.len() {
-                        out.push(crate::lsh::pair_key(run[i].1, run[j].1));
+                        out.push(pair_key(run[i].1, run[j].1));
                     }
                 }
             }
-            out.sort_unstable();
-            (out, GroupStats::default())
+            out
         })
         .collect();
-    // Count how often each pair occurs (pairs repeat once per shared sample).
-    let mut all: Vec<u64> = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
-    for (p, _) in parts {
-        all.extend(p);
-    }
+    // Pairs repeat once per shared entry: sort and count the runs.
+    let mut all: Vec<u64> = parts.concat();
     all.par_sort_unstable();
-    let pairs: Vec<u64> = all
-        .chunk_by(|a, b| a == b)
-        .filter(|run| {
-            let (a, b) = ((run[0] >> 32) as usize, run[0] as u32 as usize);
-            let smaller = per_doc[a].min(per_doc[b]) as f64;
-            run.len() as u32 >= min_shared && run.len() as f64 >= min_ratio * smaller
-        })
+    all.chunk_by(|a, b| a == b)
+        .filter(|run| accept(run[0], run.len() as u32))
         .map(|run| run[0])
-        .collect();
-    (pairs, stats)
+        .collect()
 }
 
 /// Union of two sorted unique pair lists.

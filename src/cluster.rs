@@ -11,8 +11,9 @@
 //!    Ties go to the smaller id.
 //! 2. Members whose pair with the canonical passes the verifier stay. Members reached only
 //!    through another member stay, flagged `chained`, if they still pass half of each
-//!    threshold against the canonical; the rest are split off and settled again as a
-//!    component of their own.
+//!    threshold against the canonical, or if they are a near-duplicate or a part of the kept
+//!    member that reached them (a copy of a copy adds no new story); the rest are split off
+//!    and settled again as a component of their own.
 //!
 //! Each member is then compared with the canonical paragraph by paragraph: a paragraph is
 //! present in the other text when at least [`PARAGRAPH_PRESENT`] of its shingles are shared.
@@ -204,17 +205,23 @@ fn settle(input: &ClusterInput, adj: &BTreeMap<u32, Vec<u32>>, comp: Vec<u32>) -
                 kept.insert(m, (sc, false));
             }
         }
-        // Members reached through kept members, if still related to the canonical.
+        // Members reached through kept members: kept when still related to the canonical,
+        // or when they are a near-duplicate or a part of the kept member that reached them.
         let mut frontier: Vec<u32> = kept.keys().copied().collect();
         frontier.push(canon);
         while let Some(x) = frontier.pop() {
             for &y in adj.get(&x).map(Vec::as_slice).unwrap_or(&[]) {
-                if y == canon || kept.contains_key(&y) || !comp.contains(&y) {
+                if y == canon || kept.contains_key(&y) || comp.binary_search(&y).is_err() {
                     continue;
                 }
                 let yf = &input.features[y as usize];
                 let sc = score(cf, yf, k, &mut scratch);
-                if input.params.accept_relaxed(&sc, cf, yf) {
+                let xf = &input.features[x as usize];
+                if input.params.accept_relaxed(&sc, cf, yf)
+                    || input
+                        .params
+                        .part_of(&score(xf, yf, k, &mut scratch), xf, yf)
+                {
                     kept.insert(y, (sc, true));
                     frontier.push(y);
                 }

@@ -23,7 +23,7 @@ pub mod defaults {
     pub const COVERAGE: f64 = 0.7;
     /// Shingles (≈ words) a shared passage needs before containment or coverage counts: more
     /// than one typical sentence, so a quoted sentence alone never makes a copy.
-    pub const MIN_PASSAGE: u32 = 40;
+    pub const MIN_PASSAGE: u32 = 30;
     pub const SAMPLE_RATE: u32 = 16;
     pub const SAMPLE_MIN: u32 = 2;
     pub const BUCKET_CAP: usize = 500;

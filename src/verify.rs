@@ -26,6 +26,8 @@
 
 /// A passage this many times `min_passage` long counts wherever it sits.
 pub const LONG_PASSAGE_FACTOR: u32 = 2;
+/// Share of a text that must lie in another for it to count as a part of it.
+pub const PART_OF: f64 = 0.8;
 /// Words from the start of a body within which a short passage must begin.
 pub const LEAD_WINDOW: u32 = 30;
 
@@ -62,10 +64,15 @@ pub struct PairScore {
 impl PairScore {
     /// Aligned containment and coverage of the smaller side (fewer shingles).
     pub fn smaller_side(&self, a: &DocFeatures, b: &DocFeatures) -> (f64, f64) {
-        let (n, cover) = if a.n_shingles() <= b.n_shingles() {
-            (a.n_shingles(), self.cover_a)
+        self.smaller_side_sized(a.n_shingles(), b.n_shingles())
+    }
+
+    /// [`PairScore::smaller_side`] for texts known by their shingle counts only.
+    pub fn smaller_side_sized(&self, n_a: usize, n_b: usize) -> (f64, f64) {
+        let (n, cover) = if n_a <= n_b {
+            (n_a, self.cover_a)
         } else {
-            (b.n_shingles(), self.cover_b)
+            (n_b, self.cover_b)
         };
         (self.aligned as f64 / n.max(1) as f64, cover)
     }
@@ -191,18 +198,32 @@ fn coverage(positions: &mut [u32], len: u32, ngram: usize, shift: u8) -> f64 {
 impl VerifyParams {
     /// Is the pair a copy?
     pub fn accept(&self, sc: &PairScore, a: &DocFeatures, b: &DocFeatures) -> bool {
+        self.accept_sized(sc, a.n_shingles(), b.n_shingles())
+    }
+
+    /// [`VerifyParams::accept`] for texts known by their shingle counts only, e.g. scores
+    /// estimated from the sketches of a snapshot index, which keeps no shingle sets.
+    pub fn accept_sized(&self, sc: &PairScore, n_a: usize, n_b: usize) -> bool {
         if sc.shared == 0 {
             return false;
         }
         if sc.jaccard >= self.jaccard {
             return true;
         }
-        let (contain, cover) = sc.smaller_side(a, b);
+        let (contain, cover) = sc.smaller_side_sized(n_a, n_b);
         if sc.aligned < self.min_passage || (contain < self.containment && cover < self.coverage) {
             return false;
         }
         sc.aligned >= LONG_PASSAGE_FACTOR * self.min_passage
             || (sc.first_a <= LEAD_WINDOW && sc.first_b <= LEAD_WINDOW)
+    }
+
+    /// Given B's score against A: is B a near-duplicate of A, or mostly contained in A (aligned containment or
+    /// coverage of B at least 0.8)?
+    pub fn part_of(&self, sc: &PairScore, b: &DocFeatures) -> bool {
+        let b_aligned = sc.aligned as f64 / b.n_shingles().max(1) as f64;
+        sc.shared > 0
+            && (sc.jaccard >= self.jaccard || b_aligned >= PART_OF || sc.cover_b >= PART_OF)
     }
 
     /// A weaker test used to keep a member that reached a cluster through another member:
