@@ -218,9 +218,7 @@ fn settle(input: &ClusterInput, adj: &BTreeMap<u32, Vec<u32>>, comp: Vec<u32>) -
                 let sc = score(cf, yf, k, &mut scratch);
                 let xf = &input.features[x as usize];
                 if input.params.accept_relaxed(&sc, cf, yf)
-                    || input
-                        .params
-                        .part_of(&score(xf, yf, k, &mut scratch), xf, yf)
+                    || input.params.part_of(&score(xf, yf, k, &mut scratch), yf)
                 {
                     kept.insert(y, (sc, true));
                     frontier.push(y);
