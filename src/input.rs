@@ -172,6 +172,8 @@ pub struct Corpus {
     pub input_names: Vec<String>,
     /// Where the bytes of `docs[i]` are; parallel to `docs`.
     spans: Vec<DocSpan>,
+    /// (index in `rejects`, buffer, byte range) of the rejected JSONL lines, ascending.
+    reject_records: Vec<(usize, u32, Range<usize>)>,
     buffers: Vec<Buffer>,
     total_bytes: u64,
 }
@@ -221,6 +223,18 @@ impl Corpus {
     pub fn record_bytes(&self, doc: usize) -> &[u8] {
         let span = &self.spans[doc];
         &self.buffers[span.buffer as usize].bytes()[span.record.clone()]
+    }
+
+    /// The exact bytes of rejected record `reject` (an index into `rejects`) when it is a
+    /// line of a JSONL input, without its line terminator; None for a reject that concerns
+    /// a whole file or a truncated stream.
+    pub fn reject_bytes(&self, reject: usize) -> Option<&[u8]> {
+        let at = self
+            .reject_records
+            .binary_search_by_key(&reject, |r| r.0)
+            .ok()?;
+        let (_, buffer, range) = &self.reject_records[at];
+        Some(&self.buffers[*buffer as usize].bytes()[range.clone()])
     }
 
     /// Where document `doc` came from, for messages: `input:line`, or `dir/relative/path`
@@ -347,6 +361,7 @@ impl<'o> CorpusBuilder<'o> {
                 rejects: Vec::new(),
                 input_names: Vec::new(),
                 spans: Vec::new(),
+                reject_records: Vec::new(),
                 buffers: Vec::new(),
                 total_bytes: 0,
             },
@@ -420,14 +435,18 @@ impl<'o> CorpusBuilder<'o> {
         let parsed = parse_jsonl(buffer.bytes(), &self.fields, CHUNK_BYTES);
 
         let buffer_index = self.next_buffer_index();
-        let mut rejects: Vec<Reject> = parsed
+        // Each reject with the byte range of its line, when it has one.
+        let mut rejects: Vec<(Reject, Option<Range<usize>>)> = parsed
             .rejects
             .into_iter()
-            .map(|line_reject| Reject {
-                input: name.clone(),
-                line: line_reject.line,
-                reason: line_reject.reason,
-                detail: line_reject.detail,
+            .map(|line_reject| {
+                let reject = Reject {
+                    input: name.clone(),
+                    line: line_reject.line,
+                    reason: line_reject.reason,
+                    detail: line_reject.detail,
+                };
+                (reject, Some(line_reject.record))
             })
             .collect();
         let docs_before = self.corpus.docs.len();
@@ -446,28 +465,41 @@ impl<'o> CorpusBuilder<'o> {
                 input,
                 line: doc.line,
             };
+            let record = span.record.clone();
             if let Err(detail) = self.accept(meta, span) {
-                rejects.push(Reject {
+                let reject = Reject {
                     input: name.clone(),
                     line: doc.line,
                     reason: RejectReason::DuplicateId,
                     detail,
-                });
+                };
+                rejects.push((reject, Some(record)));
             }
         }
         if let Some(truncation) = truncation {
-            rejects.push(Reject {
+            let reject = Reject {
                 input: name,
                 line: parsed.lines + 1,
                 reason: RejectReason::TruncatedInput,
                 detail: truncation.detail(),
-            });
+            };
+            rejects.push((reject, None));
         }
         // Parse rejects and duplicate rejects are each in line order and never share a
         // line; a stable sort interleaves them.
-        rejects.sort_by_key(|reject| reject.line);
-        self.corpus.rejects.extend(rejects);
-        if self.corpus.docs.len() > docs_before {
+        rejects.sort_by_key(|(reject, _)| reject.line);
+        let mut keep_buffer = self.corpus.docs.len() > docs_before;
+        for (reject, record) in rejects {
+            if let Some(record) = record {
+                let index = self.corpus.rejects.len();
+                self.corpus
+                    .reject_records
+                    .push((index, buffer_index, record));
+                keep_buffer = true;
+            }
+            self.corpus.rejects.push(reject);
+        }
+        if keep_buffer {
             self.corpus.buffers.push(buffer);
         }
         self.finish_input(first_reject)
@@ -883,6 +915,8 @@ struct LineReject {
     line: u64,
     reason: RejectReason,
     detail: String,
+    /// Where the line is in the buffer, without its terminator.
+    record: Range<usize>,
 }
 
 /// The outcome of parsing a whole buffer or one chunk of it.
@@ -971,6 +1005,7 @@ fn parse_chunk(data: &[u8], chunk: Range<usize>, fields: &FieldNames) -> ParsedL
                     line,
                     reason,
                     detail,
+                    record: line_start..line_end,
                 }),
             }
         }

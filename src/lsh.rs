@@ -95,6 +95,17 @@ pub fn bucket_pairs(members: &[u32], cap: usize, stats: &mut GroupStats, out: &m
     }
 }
 
+/// The bucket key of band `band` of one signature (`num_perm` slots): a seeded hash of its
+/// `banding.rows` slots. Equal keys mean equal slots, barring a 2⁻⁶⁴ collision.
+pub fn band_key(signature: &[u32], banding: Banding, band: usize, seed: u64) -> u64 {
+    let slots = &signature[band * banding.rows..][..banding.rows];
+    let mut bytes = [0u8; 4 * 64];
+    for (i, s) in slots.iter().enumerate() {
+        bytes[i * 4..i * 4 + 4].copy_from_slice(&s.to_le_bytes());
+    }
+    xxh3_64_with_seed(&bytes[..4 * banding.rows], seed ^ band as u64)
+}
+
 /// Candidate pairs from banding `signatures` (row-major, `k` slots per document). Documents
 /// with `active[d] == false` (no shingles) take no part. Returns sorted, unique pair keys.
 pub fn band_candidates(
@@ -112,13 +123,10 @@ pub fn band_candidates(
             let mut records: Vec<(u64, u32)> = (0..n)
                 .filter(|&d| active[d])
                 .map(|d| {
-                    let slots = &signatures[d * k + band * banding.rows..][..banding.rows];
-                    let mut bytes = [0u8; 4 * 64];
-                    for (i, s) in slots.iter().enumerate() {
-                        bytes[i * 4..i * 4 + 4].copy_from_slice(&s.to_le_bytes());
-                    }
-                    let key = xxh3_64_with_seed(&bytes[..4 * banding.rows], seed ^ band as u64);
-                    (key, d as u32)
+                    (
+                        band_key(&signatures[d * k..][..k], banding, band, seed),
+                        d as u32,
+                    )
                 })
                 .collect();
             records.sort_unstable();

@@ -97,7 +97,7 @@ pub fn scan(corpus: &Corpus, cfg: &ScanConfig, progress: &Progress) -> ScanOutpu
         start: Instant::now(),
         timings: Vec::new(),
     };
-    let analysis = analyze(corpus, cfg, progress, &mut timer);
+    let analysis = analyze(corpus, cfg, None, progress, &mut timer);
     detect(corpus, cfg, analysis, progress, &mut timer)
 }
 
@@ -112,11 +112,49 @@ pub fn analyze_timed(
         start: Instant::now(),
         timings: Vec::new(),
     };
-    let a = analyze(corpus, cfg, progress, &mut timer);
+    let a = analyze(corpus, cfg, None, progress, &mut timer);
     (a, timer.timings)
 }
 
-fn analyze(corpus: &Corpus, cfg: &ScanConfig, progress: &Progress, timer: &mut Timer) -> Analysis {
+/// [`analyze_timed`] with furniture known from elsewhere (the model stored in a snapshot
+/// index) added to what this corpus teaches, so that new documents lose the same template
+/// lines the indexed ones lost.
+pub fn analyze_with_furniture(
+    corpus: &Corpus,
+    cfg: &ScanConfig,
+    known: &BoilerplateModel,
+    progress: &Progress,
+) -> (Analysis, Timings) {
+    let mut timer = Timer {
+        start: Instant::now(),
+        timings: Vec::new(),
+    };
+    let a = analyze(corpus, cfg, Some(known), progress, &mut timer);
+    (a, timer.timings)
+}
+
+/// Candidates, verification and clustering over an [`Analysis`] (possibly narrowed to some
+/// documents by the caller); `timings` of the result hold these stages only.
+pub fn detect_timed(
+    corpus: &Corpus,
+    cfg: &ScanConfig,
+    analysis: Analysis,
+    progress: &Progress,
+) -> ScanOutput {
+    let mut timer = Timer {
+        start: Instant::now(),
+        timings: Vec::new(),
+    };
+    detect(corpus, cfg, analysis, progress, &mut timer)
+}
+
+fn analyze(
+    corpus: &Corpus,
+    cfg: &ScanConfig,
+    known: Option<&BoilerplateModel>,
+    progress: &Progress,
+    timer: &mut Timer,
+) -> Analysis {
     let n = corpus.docs.len();
     let mut order: Vec<u32> = (0..n as u32).collect();
     order.par_sort_by(|&a, &b| corpus.docs[a as usize].id.cmp(&corpus.docs[b as usize].id));
@@ -157,7 +195,10 @@ fn analyze(corpus: &Corpus, cfg: &ScanConfig, progress: &Progress, timer: &mut T
         })
         .collect();
     let refs: Vec<&Tokenized> = tokenized.iter().collect();
-    let model = BoilerplateModel::learn(cfg.boilerplate, &refs, &doc_hash, &sources);
+    let mut model = BoilerplateModel::learn(cfg.boilerplate, &refs, &doc_hash, &sources);
+    if let Some(known) = known {
+        model.merge(known);
+    }
     drop(refs);
     timer.lap("boilerplate");
 

@@ -18,7 +18,7 @@ use crate::config::ScanConfig;
 use crate::input::{Corpus, ReadOptions};
 use crate::scan::{ScanOutput, ScanStats, Timings};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Version of the JSON/JSONL/CSV layout; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -86,7 +86,8 @@ impl ScanReport {
     }
 }
 
-fn round4(x: f64) -> f64 {
+/// Round a score to the four decimals reports print.
+pub fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
@@ -167,25 +168,84 @@ pub fn write_atomic(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    stage_file(path, fill)?.commit()
+}
+
+/// An output written under a temporary name beside its target and moved into place by
+/// [`Staged::commit`]; dropped uncommitted, the temporary is removed. A command with several
+/// outputs stages them all and commits them together, so a failed or interrupted run leaves
+/// none of them half-written.
+pub struct Staged {
+    /// None once committed.
+    tmp: Option<PathBuf>,
+    target: PathBuf,
+}
+
+/// `.NAME.wirecopy-PID.tmp` in the directory of `path`.
+fn temp_beside(path: &Path) -> PathBuf {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
+        _ => PathBuf::from("."),
     };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".into());
-    let tmp = dir.join(format!(".{name}.wirecopy-{}.tmp", std::process::id()));
-    let result = (|| {
-        let file = std::fs::File::create(&tmp)?;
-        let mut w = std::io::BufWriter::new(file);
-        fill(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    dir.join(format!(".{name}.wirecopy-{}.tmp", std::process::id()))
+}
+
+/// Stage a file: fill a temporary file beside `path` and sync it.
+pub fn stage_file(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<Staged> {
+    let staged = Staged {
+        tmp: Some(temp_beside(path)),
+        target: path.to_path_buf(),
+    };
+    let file = std::fs::File::create(staged.path())?;
+    let mut w = std::io::BufWriter::new(file);
+    fill(&mut w)?;
+    let file = w.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    Ok(staged)
+}
+
+/// Stage a directory: an empty temporary directory beside `path`, to be filled through
+/// [`Staged::path`]. Committing it replaces `path` only if that is absent or empty.
+pub fn stage_dir(path: &Path) -> std::io::Result<Staged> {
+    let staged = Staged {
+        tmp: Some(temp_beside(path)),
+        target: path.to_path_buf(),
+    };
+    std::fs::create_dir(staged.path())?;
+    Ok(staged)
+}
+
+impl Staged {
+    /// Where the output is being written.
+    pub fn path(&self) -> &Path {
+        self.tmp.as_deref().unwrap_or(&self.target)
     }
-    result
+
+    /// Move the output into place.
+    pub fn commit(mut self) -> std::io::Result<()> {
+        if let Some(tmp) = &self.tmp {
+            std::fs::rename(tmp, &self.target)?;
+            self.tmp = None;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.tmp.take() {
+            let _ = if tmp.is_dir() {
+                std::fs::remove_dir_all(&tmp)
+            } else {
+                std::fs::remove_file(&tmp)
+            };
+        }
+    }
 }
