@@ -372,6 +372,25 @@ fn nonexistent_input_exits_3() {
     assert!(out.stderr.contains("nope.jsonl"), "{}", out.stderr);
 }
 
+/// `wirecopy scan ARGS...` with `input` piped to its stdin.
+fn scan_stdin(args: &[&str], input: &[u8]) -> Outcome {
+    let mut child = wirecopy()
+        .arg("scan")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let output = child.wait_with_output().unwrap();
+    Outcome {
+        code: output.status.code().expect("exit code"),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
 /// The clusters and document count of a JSON report.
 fn clusters_of(out: &Outcome) -> (Value, Value) {
     let r = parse_json(&out.stdout);
@@ -417,26 +436,28 @@ fn every_input_form_gives_the_same_clusters() {
         "--no-mmap"
     );
 
-    let mut child = wirecopy()
-        .args(["scan", "--format", "json", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(&jsonl).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdin = Outcome {
-        code: 0,
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    };
+    let stdin = scan_stdin(&["--format", "json", "-"], &jsonl);
+    assert_eq!(stdin.code, 0, "{}", stdin.stderr);
     assert_eq!(clusters_of(&stdin), (documents, clusters), "stdin");
+}
+
+#[test]
+fn stdin_warnings_name_stdin_and_line() {
+    let out = scan_stdin(
+        &["-"],
+        seed_jsonl(&[r#"{"id": "e", "text": " "}"#]).as_bytes(),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("<stdin>:3: empty_text"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("truncated"),
+        "the seeds still cluster:\n{}",
+        out.stdout
+    );
 }
 
 /// A synthetic corpus with many clusters, its lines in generator order and reordered.
