@@ -45,7 +45,7 @@ const NEAR_MAX_WORDS: u32 = 60;
 fn trigrams(tokens: &[u32]) -> impl Iterator<Item = u64> + '_ {
     tokens
         .windows(3.min(tokens.len()).max(1))
-        .map(|w| crate::normalize::line_hash(w))
+        .map(crate::normalize::line_hash)
 }
 
 /// Deterministic hasher for sets of already-mixed 64-bit hashes.
@@ -333,7 +333,8 @@ impl BoilerplateModel {
     }
 }
 
-fn is_link_like(l: &Line) -> bool {
+/// Short and not ending a sentence: how a link, a headline or a "Read more" line looks.
+pub fn is_link_like(l: &Line) -> bool {
     l.n_tokens() <= LINK_LINE && !l.ends_sentence
 }
 

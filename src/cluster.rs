@@ -5,10 +5,10 @@
 //! is settled around its canonical member:
 //!
 //! 1. The canonical member follows the policy (`CanonicalPolicy`); by default it is the
-//!    earliest by date when every member has one, otherwise the fullest copy: the one with most *supported* shingles (shingles that another member
-//!    also has), so a copy padded with its own local paragraphs does not beat the original;
-//!    with only two members, where support is symmetric, the one with more body shingles.
-//!    Ties go to the smaller id.
+//!    earliest by date when every member has one, otherwise the fullest copy: the one with
+//!    the most body shingles (a copy padded with a local paragraph is fuller than its
+//!    original, and the original is then reported as missing that paragraph). Ties go to the
+//!    smaller id.
 //! 2. Members whose pair with the canonical passes the verifier stay. Members reached only
 //!    through another member stay, flagged `chained`, if they still pass half of each
 //!    threshold against the canonical, or if they are a near-duplicate or a part of the kept
@@ -309,16 +309,7 @@ fn pick_canonical(input: &ClusterInput, comp: &[u32]) -> u32 {
             })
             .expect("non-empty component");
     }
-    let support = supported_shingles(input.features, comp);
-    let key = |i: usize| -> (u64, i64) {
-        let f = &input.features[comp[i] as usize];
-        let s = support[i];
-        if comp.len() == 2 {
-            (s, f.n_shingles() as i64)
-        } else {
-            (s, -((f.n_shingles() as u64 - s) as i64))
-        }
-    };
+    let key = |i: usize| input.features[comp[i] as usize].n_shingles();
     let rank = |i: usize| input.priority.map_or(0, |p| p[comp[i] as usize]);
     let best = (0..comp.len())
         .max_by(|&i, &j| {
@@ -329,30 +320,6 @@ fn pick_canonical(input: &ClusterInput, comp: &[u32]) -> u32 {
         })
         .expect("non-empty component");
     comp[best]
-}
-
-/// For each member, how many of its shingles another member also has.
-fn supported_shingles(features: &[DocFeatures], comp: &[u32]) -> Vec<u64> {
-    let mut all: Vec<(u32, u32)> = comp
-        .iter()
-        .enumerate()
-        .flat_map(|(i, &d)| {
-            features[d as usize]
-                .shingles
-                .iter()
-                .map(move |&h| (h, i as u32))
-        })
-        .collect();
-    all.sort_unstable();
-    let mut support = vec![0u64; comp.len()];
-    for run in all.chunk_by(|a, b| a.0 == b.0) {
-        if run.len() > 1 {
-            for &(_, i) in run {
-                support[i as usize] += 1;
-            }
-        }
-    }
-    support
 }
 
 /// Compare member `m` with canonical `c` paragraph by paragraph.

@@ -290,13 +290,16 @@ fn detect(
         .map_init(verify::Scratch::default, |s, &key| {
             let (a, b) = ((key >> 32) as u32, key as u32);
             let (fa, fb) = (&features[a as usize], &features[b as usize]);
-            let score = verify::score(fa, fb, cfg.ngram, s);
             bar.inc(1);
-            let accepted = vparams.accept(&score, fa, fb);
-            (accepted || keep == PairsScope::Candidates).then_some(ScoredPair {
+            let (accepted, score) = vparams.decide(fa, fb, s);
+            (accepted || keep == PairsScope::Candidates).then(|| ScoredPair {
                 a,
                 b,
-                score,
+                score: match (keep, score) {
+                    (PairsScope::None, _) => PairScore::default(),
+                    (_, Some(sc)) => sc,
+                    (_, None) => verify::score(fa, fb, cfg.ngram, s),
+                },
                 accepted,
             })
         })

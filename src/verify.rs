@@ -95,20 +95,31 @@ pub struct Scratch {
 pub fn for_each_shared(a: &DocFeatures, b: &DocFeatures, mut f: impl FnMut(u32, u32)) {
     let (sa, sb) = (&a.shingles, &b.shingles);
     let (mut i, mut j) = (0, 0);
+    // Branch-free advance: the comparison outcome of a merge is unpredictable.
     while i < sa.len() && j < sb.len() {
-        match sa[i].cmp(&sb[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                f(
-                    (a.positions[i] as u32) << a.pos_shift,
-                    (b.positions[j] as u32) << b.pos_shift,
-                );
-                i += 1;
-                j += 1;
-            }
+        let (x, y) = (sa[i], sb[j]);
+        if x == y {
+            f(
+                (a.positions[i] as u32) << a.pos_shift,
+                (b.positions[j] as u32) << b.pos_shift,
+            );
         }
+        i += (x <= y) as usize;
+        j += (y <= x) as usize;
     }
+}
+
+/// Number of shared shingles (the first step of [`score`], for a quick decision).
+pub fn count_shared(a: &DocFeatures, b: &DocFeatures) -> u32 {
+    let (sa, sb) = (&a.shingles, &b.shingles);
+    let (mut i, mut j, mut n) = (0, 0, 0u32);
+    while i < sa.len() && j < sb.len() {
+        let (x, y) = (sa[i], sb[j]);
+        n += (x == y) as u32;
+        i += (x <= y) as usize;
+        j += (y <= x) as usize;
+    }
+    n
 }
 
 /// Score a pair exactly.
@@ -196,6 +207,26 @@ fn coverage(positions: &mut [u32], len: u32, ngram: usize, shift: u8) -> f64 {
 }
 
 impl VerifyParams {
+    /// Decide a pair, scoring it fully only when the shared count leaves the answer open.
+    /// Returns the decision and the full score when one was computed.
+    pub fn decide(
+        &self,
+        a: &DocFeatures,
+        b: &DocFeatures,
+        s: &mut Scratch,
+    ) -> (bool, Option<PairScore>) {
+        let shared = count_shared(a, b);
+        let union = (a.n_shingles() + b.n_shingles()) as f64 - shared as f64;
+        if shared > 0 && shared as f64 >= self.jaccard * union {
+            return (true, None);
+        }
+        if shared < self.min_passage {
+            return (false, None);
+        }
+        let sc = score(a, b, self.ngram, s);
+        (self.accept(&sc, a, b), Some(sc))
+    }
+
     /// Is the pair a copy?
     pub fn accept(&self, sc: &PairScore, a: &DocFeatures, b: &DocFeatures) -> bool {
         self.accept_sized(sc, a.n_shingles(), b.n_shingles())
