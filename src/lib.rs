@@ -5,6 +5,7 @@
 //! `candidates` → `verify` → `cluster` → `report`. `scan` runs them in order; `config` holds
 //! the validated parameters; the binary (`src/main.rs`, `cli`) is a thin shell over them.
 
+pub mod align;
 pub mod boilerplate;
 pub mod candidates;
 pub mod cli;

@@ -4,9 +4,11 @@
 //! * 0 — the command ran (bad records, if any, were reported and skipped);
 //! * 1 — `check` found what `--fail-on` asked to fail on;
 //! * 2 — usage: an unknown flag, a missing argument, or a flag value out of range;
-//! * 3 — input: `--strict` met a bad record, or no input could be read at all;
+//! * 3 — input: `--strict` met a bad record, or no input could be read at all (`diff`: a
+//!   file could not be read, or an id is not in the corpus);
 //! * 4 — output: a report could not be written.
 
+pub mod diff;
 pub mod scan;
 
 use crate::config::{ScanRequest, defaults};
@@ -42,6 +44,8 @@ pub struct Cli {
 pub enum Command {
     /// Find the groups of copies of the same story and report them.
     Scan(scan::ScanArgs),
+    /// Show how a copy B differs from A, paragraph by paragraph.
+    Diff(diff::DiffArgs),
 }
 
 /// Where articles come from and which fields hold what.
@@ -193,6 +197,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
     };
     match cli.command {
         Command::Scan(a) => scan::run(&a),
+        Command::Diff(a) => diff::run(&a),
     }
 }
 

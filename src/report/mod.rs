@@ -7,6 +7,7 @@
 //! produced it. Files are written atomically: to a temporary file beside the target, then
 //! renamed, so an interrupted run never leaves half a report.
 
+pub mod changes;
 pub mod csv;
 pub mod json;
 pub mod members;

@@ -1,0 +1,974 @@
+//! Paragraph alignment: how a copy B differs from its canonical A, paragraph by paragraph.
+//!
+//! Finding copies answers "which"; editors and archivists then ask "what did this outlet
+//! change?". [`align`] answers with operations over paragraph ranges (the `DiffOp` idea of
+//! the `similar` crate: the algorithm emits operations, reports only read them), a label for
+//! every paragraph of both texts, byte offsets into both original texts, and a one-line
+//! verdict ("B is A truncated after paragraph 2 of 9; adds a 6-line link list").
+//!
+//! How:
+//! 1. Both texts are tokenized with spans (the same folding as matching: quotes, dashes,
+//!    case, NFKC) and their furniture lines are labelled by the boilerplate model — the one
+//!    learned from the corpus in a scan, or the structural rules alone for two lone texts.
+//!    Furniture takes no part in matching, so a headline in a "Similar News" list cannot
+//!    pose as a story paragraph — except prose that the link-list rule took in with its
+//!    neighbours (see `Article::soft`): it is furniture only if it matches nothing.
+//! 2. Words are matched by a patience diff over word trigrams (see [`tokens`]); text left
+//!    over on both sides is matched again, and those matches mark moved text. Layout is
+//!    invisible to this step, so merged and split paragraphs match word for word.
+//! 3. Paragraph A*p* and paragraph B*q* are linked when at least [`EDGE_SHARE`] of the
+//!    smaller one's words, and at least [`MIN_LINK`] words, are matched between them (chance
+//!    matches of common words in an otherwise unrelated pair stay below that). The links give the labels:
+//!    one B paragraph linked to several A paragraphs is *merged*, one A paragraph linked to
+//!    several B paragraphs is *split*; a one-to-one pair is *moved* when its words were
+//!    matched out of order, else *shared* (same bytes up to surrounding whitespace),
+//!    *restyled* (same words) or *edited* (word changes, reported). Unlinked paragraphs are
+//!    *added* (B) or *dropped* (A), unless they are *boilerplate*: furniture for the model,
+//!    no words at all, every line link-like (short and not ending a sentence: "READ MORE:
+//!    …", "Share: Facebook | X"), or short lines outside the shared story (bylines and
+//!    datelines before it; truncation markers and "Comments are closed" after it — on the
+//!    copy's side only, since the canonical's short closing paragraphs are story).
+//! 4. A copy is *truncated after* A paragraph *t* when *t* is the last A paragraph it keeps
+//!    and some body paragraph of A follows.
+//!
+//! Budget: with at most [`AlignParams::max_tokens`] tokens per text the word matching costs
+//! O(n log n) per recursion level and pass (see [`tokens`]). Beyond that the aligner falls
+//! back to whole-paragraph matching — paragraphs with equal normalized word sequences, by the
+//! same patience diff over paragraph hashes — which finds shared, restyled, moved, added,
+//! dropped and boilerplate paragraphs and truncation, but reports edited, merged and split
+//! paragraphs as dropped and added. [`Alignment::fallback`] says when that happened.
+
+mod tokens;
+mod verdict;
+
+pub use verdict::Restyles;
+
+use crate::boilerplate::{BoilerplateModel, Furniture, SHORT_LINE, is_link_like};
+use crate::normalize::{Tokenized, Tokenizer, line_hash};
+use tokens::{NONE, TokenMatch, match_paragraphs, match_tokens};
+
+/// Share of the smaller paragraph's words that must be matched to link two paragraphs.
+pub const EDGE_SHARE: f64 = 0.25;
+/// Matched words a link needs at least (or all words of a shorter paragraph): two words can
+/// match by chance where a cut tail meets a truncation marker ("… has been …").
+pub const MIN_LINK: u32 = 3;
+/// A linked A paragraph with less than this share of its words matched is kept "in part".
+pub const PARTIAL: f64 = 0.6;
+
+/// What happened to one paragraph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Label {
+    /// Same text (up to surrounding whitespace).
+    Shared,
+    /// Same words; quotes, dashes, case, spacing or punctuation differ.
+    Restyled,
+    /// The same paragraph with word-level changes.
+    Edited,
+    /// One paragraph of one side holds several consecutive paragraphs of the other; on B the
+    /// paragraph made of several, on A each of the several.
+    Merged,
+    /// One A paragraph is several B paragraphs (the mirror of merged).
+    Split,
+    /// The same paragraph at another position.
+    Moved,
+    /// Only in B.
+    Added,
+    /// Only in A.
+    Dropped,
+    /// Site furniture.
+    Boilerplate,
+}
+
+impl Label {
+    pub const ALL: [Label; 9] = [
+        Label::Shared,
+        Label::Restyled,
+        Label::Edited,
+        Label::Merged,
+        Label::Split,
+        Label::Moved,
+        Label::Added,
+        Label::Dropped,
+        Label::Boilerplate,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Label::Shared => "shared",
+            Label::Restyled => "restyled",
+            Label::Edited => "edited",
+            Label::Merged => "merged",
+            Label::Split => "split",
+            Label::Moved => "moved",
+            Label::Added => "added",
+            Label::Dropped => "dropped",
+            Label::Boilerplate => "boilerplate",
+        }
+    }
+}
+
+/// The kind of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OpKind {
+    /// One A paragraph = one B paragraph, byte for byte.
+    Shared,
+    /// One to one, same words.
+    Restyled,
+    /// One to one with word changes.
+    Edited,
+    /// Several A paragraphs → one B paragraph.
+    Merged,
+    /// One A paragraph → several B paragraphs.
+    Split,
+    /// Several → several with the paragraph breaks elsewhere.
+    Regrouped,
+    /// B paragraphs not in A.
+    Added,
+    /// A paragraphs not in B.
+    Dropped,
+    /// Furniture paragraphs of one side.
+    Boilerplate,
+}
+
+impl OpKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            OpKind::Shared => "shared",
+            OpKind::Restyled => "restyled",
+            OpKind::Edited => "edited",
+            OpKind::Merged => "merged",
+            OpKind::Split => "split",
+            OpKind::Regrouped => "regrouped",
+            OpKind::Added => "added",
+            OpKind::Dropped => "dropped",
+            OpKind::Boilerplate => "boilerplate",
+        }
+    }
+}
+
+/// A word-level change inside an operation: byte ranges in A and B (an empty range is an
+/// insertion point).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WordChange {
+    pub a: (u32, u32),
+    pub b: (u32, u32),
+}
+
+/// One operation over paragraph ranges. Paragraph ranges are half-open, 0-based; the range
+/// of the side an operation does not touch is empty at the point where it applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Op {
+    pub kind: OpKind,
+    pub a: (u32, u32),
+    pub b: (u32, u32),
+    /// Byte range in A's text (from the first paragraph's start to the last one's end).
+    pub a_bytes: (u32, u32),
+    pub b_bytes: (u32, u32),
+    /// The paragraphs were matched out of order.
+    pub moved: bool,
+    /// Word changes, in B order (matched operations only).
+    pub words: Vec<WordChange>,
+}
+
+/// The label of one paragraph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Para {
+    pub label: Label,
+    /// Byte range of the paragraph in its text.
+    pub start: u32,
+    pub end: u32,
+    /// Linked paragraphs of the other side (0-based).
+    pub partners: Vec<u32>,
+    /// Share of its words matched to its partners.
+    pub kept: f64,
+    /// Why a boilerplate paragraph is furniture: a [`Furniture`] name, `no_words`,
+    /// `link_like` or `outside_story`.
+    pub furniture: Option<&'static str>,
+}
+
+/// Limits of the pairwise work (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlignParams {
+    /// Texts with more tokens than this are aligned by whole paragraphs only.
+    pub max_tokens: usize,
+    /// Matching passes (the first in order, the others for moved text).
+    pub passes: usize,
+}
+
+impl Default for AlignParams {
+    fn default() -> Self {
+        AlignParams {
+            max_tokens: 100_000,
+            passes: 3,
+        }
+    }
+}
+
+/// The budget was hit: a text had `tokens` tokens, more than `max_tokens`, so paragraphs
+/// were matched whole (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fallback {
+    pub tokens: usize,
+    pub max_tokens: usize,
+}
+
+/// The alignment of a copy B with its canonical A.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alignment {
+    pub a: Vec<Para>,
+    pub b: Vec<Para>,
+    /// In B order; A paragraphs missing from B come where they would have been.
+    pub ops: Vec<Op>,
+    /// 1-based A paragraph after which B stops, when B drops A's tail.
+    pub truncated_after: Option<u32>,
+    /// Paragraph count of A up to its last paragraph that is not boilerplate.
+    pub a_body_paragraphs: u32,
+    pub restyles: Restyles,
+    /// The texts are byte-identical.
+    pub identical: bool,
+    pub verdict: String,
+    pub fallback: Option<Fallback>,
+}
+
+/// Counts of an alignment for reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// B paragraphs per label, except `Dropped`, which counts A paragraphs.
+    counts: [u32; 9],
+    pub truncated_after: Option<u32>,
+    pub verdict: String,
+    pub fallback: bool,
+}
+
+impl Summary {
+    pub fn count(&self, label: Label) -> u32 {
+        self.counts[label as usize]
+    }
+}
+
+impl Alignment {
+    pub fn summary(&self) -> Summary {
+        let mut counts = [0u32; 9];
+        for p in &self.b {
+            counts[p.label as usize] += 1;
+        }
+        counts[Label::Dropped as usize] =
+            self.a.iter().filter(|p| p.label == Label::Dropped).count() as u32;
+        Summary {
+            counts,
+            truncated_after: self.truncated_after,
+            verdict: self.verdict.clone(),
+            fallback: self.fallback.is_some(),
+        }
+    }
+}
+
+/// One text ready for alignment: its tokens with spans and its furniture lines.
+pub struct Article<'t> {
+    text: &'t str,
+    tok: Tokenized,
+    furniture: Vec<Option<Furniture>>,
+}
+
+impl<'t> Article<'t> {
+    /// Tokenize `text` with `seed` (the scan's seed, so that learned furniture lines are
+    /// recognised) and label its furniture with `model`.
+    pub fn new(text: &'t str, seed: u64, model: &BoilerplateModel) -> Self {
+        let mut tok = Tokenized::default();
+        Tokenizer::new(seed).with_spans().tokenize(text, &mut tok);
+        let furniture = model.classify(&tok);
+        Article {
+            text,
+            tok,
+            furniture,
+        }
+    }
+
+    pub fn text(&self) -> &'t str {
+        self.text
+    }
+
+    pub fn tokenized(&self) -> &Tokenized {
+        &self.tok
+    }
+
+    /// Furniture label of every line.
+    pub fn furniture(&self) -> &[Option<Furniture>] {
+        &self.furniture
+    }
+
+    /// Text of a byte range.
+    pub fn slice(&self, (start, end): (u32, u32)) -> &'t str {
+        &self.text[start as usize..end as usize]
+    }
+
+    /// A line the link-list rule took in although it reads as prose (it ends a sentence or
+    /// is long): a story paragraph sitting between an inline "READ MORE" line and a "Similar
+    /// News" list. It is furniture only if it matches nothing in the other text.
+    fn soft(&self, l: usize) -> bool {
+        self.furniture[l] == Some(Furniture::LinkList) && !is_link_like(&self.tok.lines[l])
+    }
+
+    /// Paragraph `p` has a furniture line that is not soft.
+    fn hard_furniture(&self, p: usize) -> bool {
+        let para = &self.tok.paragraphs[p];
+        (para.line_start as usize..para.line_end as usize)
+            .any(|l| self.furniture[l].is_some() && !self.soft(l))
+    }
+
+    /// Per token: does it take part in matching? Not on furniture lines, except soft lines
+    /// in paragraphs without other furniture.
+    fn matchable(&self) -> Vec<bool> {
+        let mut ok = vec![true; self.tok.tokens.len()];
+        for (l, line) in self.tok.lines.iter().enumerate() {
+            let excluded = self.furniture[l].is_some()
+                && (!self.soft(l) || self.hard_furniture(line.para as usize));
+            if excluded {
+                ok[line.tok_start as usize..line.tok_end as usize].fill(false);
+            }
+        }
+        ok
+    }
+
+    /// Per token: its paragraph.
+    fn paragraph_of_tokens(&self) -> Vec<u32> {
+        let mut out = vec![0u32; self.tok.tokens.len()];
+        for (i, p) in self.tok.paragraphs.iter().enumerate() {
+            out[p.tok_start as usize..p.tok_end as usize].fill(i as u32);
+        }
+        out
+    }
+
+    /// Why paragraph `p` is furniture by the model or for lack of words; soft lines of a
+    /// `linked` paragraph are text.
+    fn furniture_of(&self, p: usize, linked: bool) -> Option<&'static str> {
+        let para = &self.tok.paragraphs[p];
+        if para.tok_start == para.tok_end {
+            return Some("no_words");
+        }
+        let hard = self.hard_furniture(p);
+        let mut kind = None;
+        for l in para.line_start as usize..para.line_end as usize {
+            let text = self.furniture[l].is_none() || (linked && !hard && self.soft(l));
+            if text && self.tok.lines[l].n_tokens() > 0 {
+                return None;
+            }
+            kind = kind.or(self.furniture[l].map(|f| f.as_str()));
+        }
+        kind
+    }
+
+    /// Every line of paragraph `p` satisfies `pred`.
+    fn lines_all(&self, p: usize, pred: impl Fn(&crate::normalize::Line) -> bool) -> bool {
+        let para = &self.tok.paragraphs[p];
+        self.tok.lines[para.line_start as usize..para.line_end as usize]
+            .iter()
+            .all(pred)
+    }
+
+    fn paragraph_tokens(&self, p: usize) -> &[u32] {
+        let para = &self.tok.paragraphs[p];
+        &self.tok.tokens[para.tok_start as usize..para.tok_end as usize]
+    }
+
+    fn paragraph_bytes(&self, p: usize) -> (u32, u32) {
+        let para = &self.tok.paragraphs[p];
+        (para.start, para.end)
+    }
+}
+
+/// Align copy `b` with canonical `a`.
+pub fn align(a: &Article, b: &Article, params: &AlignParams) -> Alignment {
+    let (ok_a, ok_b) = (a.matchable(), b.matchable());
+    let longest = a.tok.tokens.len().max(b.tok.tokens.len());
+    let (m, fallback) = if longest > params.max_tokens {
+        let fb = Fallback {
+            tokens: longest,
+            max_tokens: params.max_tokens,
+        };
+        (whole_paragraphs(a, b, &ok_a, &ok_b), Some(fb))
+    } else {
+        let m = match_tokens(&a.tok.tokens, &b.tok.tokens, &ok_a, &ok_b, params.passes);
+        (m, None)
+    };
+    let mut al = Labeller::new(a, b, &ok_a, &ok_b, &m).run();
+    al.fallback = fallback;
+    al.verdict = verdict::verdict(a, b, &al);
+    al
+}
+
+/// The fallback matching (see the module docs).
+fn whole_paragraphs(a: &Article, b: &Article, ok_a: &[bool], ok_b: &[bool]) -> TokenMatch {
+    let side = |x: &Article, ok: &[bool]| {
+        let mut ranges = Vec::new();
+        let mut hashes = Vec::new();
+        for (p, para) in x.tok.paragraphs.iter().enumerate() {
+            let r = (para.tok_start, para.tok_end);
+            if r.0 < r.1 && ok[r.0 as usize..r.1 as usize].iter().all(|&o| o) {
+                let h = line_hash(x.paragraph_tokens(p));
+                ranges.push(r);
+                hashes.push((h ^ (h >> 32)) as u32);
+            }
+        }
+        (ranges, hashes)
+    };
+    let (ra, ha) = side(a, ok_a);
+    let (rb, hb) = side(b, ok_b);
+    match_paragraphs(a.tok.tokens.len(), b.tok.tokens.len(), &ra, &rb, &ha, &hb)
+}
+
+/// A link between A paragraph `a` and B paragraph `b`: `w` matched words, `moved` of them
+/// matched out of order.
+#[derive(Debug, Clone, Copy)]
+struct Link {
+    a: u32,
+    b: u32,
+    w: u32,
+    moved: u32,
+}
+
+/// From a token matching to labels and operations.
+struct Labeller<'x, 't> {
+    a: &'x Article<'t>,
+    b: &'x Article<'t>,
+    m: &'x TokenMatch,
+    para_a: Vec<u32>,
+    para_b: Vec<u32>,
+    links: Vec<Link>,
+    partners_a: Vec<Vec<u32>>,
+    partners_b: Vec<Vec<u32>>,
+    size_a: Vec<u32>,
+    size_b: Vec<u32>,
+}
+
+impl<'x, 't> Labeller<'x, 't> {
+    fn new(
+        a: &'x Article<'t>,
+        b: &'x Article<'t>,
+        ok_a: &[bool],
+        ok_b: &[bool],
+        m: &'x TokenMatch,
+    ) -> Self {
+        let (para_a, para_b) = (a.paragraph_of_tokens(), b.paragraph_of_tokens());
+        let sizes = |x: &Article, ok: &[bool]| -> Vec<u32> {
+            x.tok
+                .paragraphs
+                .iter()
+                .map(|p| {
+                    ok[p.tok_start as usize..p.tok_end as usize]
+                        .iter()
+                        .filter(|&&o| o)
+                        .count() as u32
+                })
+                .collect()
+        };
+        let (size_a, size_b) = (sizes(a, ok_a), sizes(b, ok_b));
+        let mut keys: Vec<(u32, u32, bool)> = m
+            .b_to_a
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| **i != NONE)
+            .map(|(j, &i)| (para_a[i as usize], para_b[j], m.moved[j]))
+            .collect();
+        keys.sort_unstable();
+        let links: Vec<Link> = keys
+            .chunk_by(|x, y| x.0 == y.0 && x.1 == y.1)
+            .map(|run| Link {
+                a: run[0].0,
+                b: run[0].1,
+                w: run.len() as u32,
+                moved: run.iter().filter(|k| k.2).count() as u32,
+            })
+            .filter(|l| {
+                let smaller = size_a[l.a as usize].min(size_b[l.b as usize]);
+                l.w >= smaller.min(MIN_LINK) && l.w as f64 >= EDGE_SHARE * smaller as f64
+            })
+            .collect();
+        let mut partners_a = vec![Vec::new(); a.tok.paragraphs.len()];
+        let mut partners_b = vec![Vec::new(); b.tok.paragraphs.len()];
+        for l in &links {
+            partners_a[l.a as usize].push(l.b);
+            partners_b[l.b as usize].push(l.a);
+        }
+        for p in &mut partners_b {
+            p.sort_unstable();
+        }
+        Labeller {
+            a,
+            b,
+            m,
+            para_a,
+            para_b,
+            links,
+            partners_a,
+            partners_b,
+            size_a,
+            size_b,
+        }
+    }
+
+    fn run(self) -> Alignment {
+        let (na, nb) = (self.partners_a.len(), self.partners_b.len());
+        let comp = self.components();
+        let mut a_paras: Vec<Para> = (0..na)
+            .map(|p| self.blank(self.a, p, &self.partners_a[p], &self.size_a))
+            .collect();
+        let mut b_paras: Vec<Para> = (0..nb)
+            .map(|q| self.blank(self.b, q, &self.partners_b[q], &self.size_b))
+            .collect();
+
+        // Unlinked paragraphs: furniture by shape, else added / dropped.
+        let first_last = |partners: &[Vec<u32>]| {
+            let first = partners.iter().position(|p| !p.is_empty());
+            let last = partners.iter().rposition(|p| !p.is_empty());
+            (first, last)
+        };
+        let (first_a, _) = first_last(&self.partners_a);
+        let (first_b, last_b) = first_last(&self.partners_b);
+        for (p, para) in a_paras.iter_mut().enumerate() {
+            if para.label == Label::Dropped {
+                let head = first_a.is_some_and(|f| p < f);
+                para.furniture = shape_furniture(self.a, p, head);
+                if para.furniture.is_some() {
+                    para.label = Label::Boilerplate;
+                }
+            }
+        }
+        for (q, para) in b_paras.iter_mut().enumerate() {
+            if para.label == Label::Added {
+                let outside = first_b.is_some_and(|f| q < f) || last_b.is_some_and(|l| q > l);
+                para.furniture = shape_furniture(self.b, q, outside);
+                if para.furniture.is_some() {
+                    para.label = Label::Boilerplate;
+                }
+            }
+        }
+
+        // Linked paragraphs.
+        for c in &comp.members {
+            let (pa, pb) = (&c.0, &c.1);
+            let one_to_one = pa.len() == 1 && pb.len() == 1;
+            let moved = comp.moved(c, &self.links);
+            if one_to_one {
+                let label = if moved {
+                    Label::Moved
+                } else {
+                    self.one_to_one(pa[0] as usize, pb[0] as usize)
+                };
+                a_paras[pa[0] as usize].label = label;
+                b_paras[pb[0] as usize].label = label;
+                continue;
+            }
+            for &p in pa {
+                a_paras[p as usize].label = if self.partners_a[p as usize].len() >= 2 {
+                    Label::Split
+                } else {
+                    Label::Merged
+                };
+            }
+            for &q in pb {
+                b_paras[q as usize].label = if self.partners_b[q as usize].len() >= 2 {
+                    Label::Merged
+                } else {
+                    Label::Split
+                };
+            }
+        }
+
+        let ops = self.ops(&comp, &a_paras, &b_paras);
+        let last_kept = (0..na).rev().find(|&p| !self.partners_a[p].is_empty());
+        let truncated_after = last_kept
+            .filter(|&t| a_paras[t + 1..].iter().any(|p| p.label == Label::Dropped))
+            .map(|t| t as u32 + 1);
+        let a_body_paragraphs = a_paras
+            .iter()
+            .rposition(|p| p.label != Label::Boilerplate)
+            .map_or(0, |p| p as u32 + 1);
+        let restyles = verdict::restyles(self.a, self.b, &self.m.b_to_a, |i, j| {
+            self.partners_b[self.para_b[j] as usize].contains(&self.para_a[i])
+        });
+        Alignment {
+            a: a_paras,
+            b: b_paras,
+            ops,
+            truncated_after,
+            a_body_paragraphs,
+            restyles,
+            identical: self.a.text == self.b.text,
+            verdict: String::new(),
+            fallback: None,
+        }
+    }
+
+    /// A paragraph's entry before labelling: furniture, or linked (label set later), or
+    /// unlinked (added / dropped for now).
+    fn blank(&self, x: &Article, p: usize, partners: &[u32], size: &[u32]) -> Para {
+        let (start, end) = x.paragraph_bytes(p);
+        let furniture = x.furniture_of(p, !partners.is_empty());
+        let is_a = std::ptr::eq(x, self.a);
+        let label = if furniture.is_some() {
+            Label::Boilerplate
+        } else if partners.is_empty() {
+            if is_a { Label::Dropped } else { Label::Added }
+        } else {
+            Label::Shared
+        };
+        let matched: u32 = self
+            .links
+            .iter()
+            .filter(|l| {
+                if is_a {
+                    l.a as usize == p
+                } else {
+                    l.b as usize == p
+                }
+            })
+            .map(|l| l.w)
+            .sum();
+        let mut partners = partners.to_vec();
+        partners.sort_unstable();
+        Para {
+            label,
+            start,
+            end,
+            partners,
+            kept: if size[p] == 0 {
+                0.0
+            } else {
+                matched as f64 / size[p] as f64
+            },
+            furniture,
+        }
+    }
+
+    /// Shared, restyled or edited.
+    fn one_to_one(&self, p: usize, q: usize) -> Label {
+        let (ra, rb) = (self.a.paragraph_bytes(p), self.b.paragraph_bytes(q));
+        if self.a.slice(ra) == self.b.slice(rb) {
+            Label::Shared
+        } else if self.a.paragraph_tokens(p) == self.b.paragraph_tokens(q) {
+            Label::Restyled
+        } else {
+            Label::Edited
+        }
+    }
+
+    /// Connected groups of linked paragraphs.
+    fn components(&self) -> Components {
+        let na = self.partners_a.len();
+        let mut parent: Vec<u32> = (0..(na + self.partners_b.len()) as u32).collect();
+        fn find(parent: &mut [u32], mut x: u32) -> u32 {
+            while parent[x as usize] != x {
+                parent[x as usize] = parent[parent[x as usize] as usize];
+                x = parent[x as usize];
+            }
+            x
+        }
+        for l in &self.links {
+            let (x, y) = (find(&mut parent, l.a), find(&mut parent, na as u32 + l.b));
+            parent[x.max(y) as usize] = x.min(y);
+        }
+        let mut of_b = vec![usize::MAX; self.partners_b.len()];
+        let mut by_root: Vec<(u32, usize)> = Vec::new();
+        let mut members: Vec<(Vec<u32>, Vec<u32>)> = Vec::new();
+        // Components in B order of their first paragraph.
+        for (q, partners) in self.partners_b.iter().enumerate() {
+            if partners.is_empty() {
+                continue;
+            }
+            let root = find(&mut parent, na as u32 + q as u32);
+            let c = match by_root.iter().find(|r| r.0 == root) {
+                Some(&(_, c)) => c,
+                None => {
+                    by_root.push((root, members.len()));
+                    members.push((Vec::new(), Vec::new()));
+                    members.len() - 1
+                }
+            };
+            of_b[q] = c;
+            members[c].1.push(q as u32);
+        }
+        let mut of_a = vec![usize::MAX; na];
+        for (p, partners) in self.partners_a.iter().enumerate() {
+            if let Some(&q) = partners.first() {
+                let c = of_b[q as usize];
+                of_a[p] = c;
+                members[c].0.push(p as u32);
+            }
+        }
+        Components {
+            members,
+            of_a,
+            of_b,
+        }
+    }
+
+    /// The operations, in B order (see [`Alignment::ops`]).
+    fn ops(&self, comp: &Components, a_paras: &[Para], b_paras: &[Para]) -> Vec<Op> {
+        let mut ops: Vec<Op> = Vec::new();
+        let mut emitted_a = vec![false; a_paras.len()];
+        let mut next_a = 0usize; // insertion point in A for B-only operations
+        let mut done = vec![false; comp.members.len()];
+        // A's unlinked tail goes where B's story ends, before B's own trailing material.
+        let last_linked_b = comp.of_b.iter().rposition(|&c| c != usize::MAX);
+        for q in 0..b_paras.len() {
+            let c = comp.of_b[q];
+            if last_linked_b.is_some_and(|l| q == l + 1) {
+                let all = 0..a_paras.len();
+                self.emit_unlinked_a(&mut ops, a_paras, &mut emitted_a, all, q as u32, b_paras);
+            }
+            if c == usize::MAX {
+                let kind = match b_paras[q].label {
+                    Label::Boilerplate => OpKind::Boilerplate,
+                    _ => OpKind::Added,
+                };
+                let at = Point {
+                    para: next_a as u32,
+                    byte: self.a_point(next_a),
+                };
+                let bytes = (b_paras[q].start, b_paras[q].end);
+                push_one_sided(&mut ops, kind, false, q as u32, bytes, at);
+                continue;
+            }
+            if done[c] {
+                continue;
+            }
+            done[c] = true;
+            let (pa, pb) = &comp.members[c];
+            let moved = comp.moved(&comp.members[c], &self.links);
+            let (a0, a1) = (pa[0] as usize, *pa.last().expect("linked") as usize + 1);
+            let (b0, b1) = (pb[0] as usize, *pb.last().expect("linked") as usize + 1);
+            if !moved {
+                self.emit_unlinked_a(
+                    &mut ops,
+                    a_paras,
+                    &mut emitted_a,
+                    next_a..a0,
+                    q as u32,
+                    b_paras,
+                );
+                next_a = next_a.max(a1);
+            }
+            let kind = match (pa.len(), pb.len()) {
+                (1, 1) => match a_paras[a0].label {
+                    Label::Shared => OpKind::Shared,
+                    Label::Restyled => OpKind::Restyled,
+                    _ => self.edited_or_restyled(a0, b0),
+                },
+                (_, 1) => OpKind::Merged,
+                (1, _) => OpKind::Split,
+                _ => OpKind::Regrouped,
+            };
+            ops.push(Op {
+                kind,
+                a: (a0 as u32, a1 as u32),
+                b: (b0 as u32, b1 as u32),
+                a_bytes: (a_paras[a0].start, a_paras[a1 - 1].end),
+                b_bytes: (b_paras[b0].start, b_paras[b1 - 1].end),
+                moved,
+                words: self.word_changes(comp, c, (a0, a1), (b0, b1)),
+            });
+        }
+        self.emit_unlinked_a(
+            &mut ops,
+            a_paras,
+            &mut emitted_a,
+            0..a_paras.len(),
+            b_paras.len() as u32,
+            b_paras,
+        );
+        ops
+    }
+
+    /// Kind of a one-to-one operation whose paragraphs are labelled moved.
+    fn edited_or_restyled(&self, p: usize, q: usize) -> OpKind {
+        match self.one_to_one(p, q) {
+            Label::Shared => OpKind::Shared,
+            Label::Restyled => OpKind::Restyled,
+            _ => OpKind::Edited,
+        }
+    }
+
+    /// Byte offset in A where B-only material at A paragraph index `at` applies.
+    fn a_point(&self, at: usize) -> u32 {
+        let paras = &self.a.tok.paragraphs;
+        match at {
+            0 => paras.first().map_or(0, |p| p.start),
+            _ => paras[(at - 1).min(paras.len() - 1)].end,
+        }
+    }
+
+    fn b_point(&self, q: u32, b_paras: &[Para]) -> u32 {
+        match q as usize {
+            0 => b_paras.first().map_or(0, |p| p.start),
+            q => b_paras[q - 1].end,
+        }
+    }
+
+    /// Emit dropped / boilerplate operations for the unlinked A paragraphs of `range` not
+    /// emitted yet, at B insertion point `q`.
+    fn emit_unlinked_a(
+        &self,
+        ops: &mut Vec<Op>,
+        a_paras: &[Para],
+        emitted: &mut [bool],
+        range: std::ops::Range<usize>,
+        q: u32,
+        b_paras: &[Para],
+    ) {
+        let at = Point {
+            para: q,
+            byte: self.b_point(q, b_paras),
+        };
+        for p in range {
+            if emitted[p] || !a_paras[p].partners.is_empty() {
+                continue;
+            }
+            emitted[p] = true;
+            let kind = match a_paras[p].label {
+                Label::Boilerplate => OpKind::Boilerplate,
+                _ => OpKind::Dropped,
+            };
+            let bytes = (a_paras[p].start, a_paras[p].end);
+            push_one_sided(ops, kind, true, p as u32, bytes, at);
+        }
+    }
+
+    /// Word changes between the tokens of component `c` (A paragraphs `ra`, B `rb`).
+    fn word_changes(
+        &self,
+        comp: &Components,
+        c: usize,
+        ra: (usize, usize),
+        rb: (usize, usize),
+    ) -> Vec<WordChange> {
+        let (ta, tb) = (&self.a.tok, &self.b.tok);
+        let a_span = (
+            ta.paragraphs[ra.0].tok_start as usize,
+            ta.paragraphs[ra.1 - 1].tok_end as usize,
+        );
+        let b_span = (
+            tb.paragraphs[rb.0].tok_start as usize,
+            tb.paragraphs[rb.1 - 1].tok_end as usize,
+        );
+        let mut out = Vec::new();
+        let (mut next_i, mut next_j) = (a_span.0, b_span.0);
+        let change = |out: &mut Vec<WordChange>, i0: usize, i1: usize, j0: usize, j1: usize| {
+            if i0 < i1 || j0 < j1 {
+                out.push(WordChange {
+                    a: token_bytes(ta, i0, i1, a_span.0),
+                    b: token_bytes(tb, j0, j1, b_span.0),
+                });
+            }
+        };
+        for j in b_span.0..b_span.1 {
+            let i = self.m.b_to_a[j];
+            if i == NONE || comp.of_b[self.para_b[j] as usize] != c {
+                continue;
+            }
+            let i = i as usize;
+            if i < next_i || i >= a_span.1 || comp.of_a[self.para_a[i] as usize] != c {
+                continue;
+            }
+            change(&mut out, next_i, i, next_j, j);
+            next_i = i + 1;
+            next_j = j + 1;
+        }
+        change(&mut out, next_i, a_span.1, next_j, b_span.1);
+        out
+    }
+}
+
+/// Byte range of tokens `i0..i1`; for an empty range, the point after token `i0 - 1` (or
+/// at token `span_start` when there is none before it).
+fn token_bytes(t: &Tokenized, i0: usize, i1: usize, span_start: usize) -> (u32, u32) {
+    if i0 < i1 {
+        (t.token_spans[i0].0, t.token_spans[i1 - 1].1)
+    } else if i0 > span_start {
+        let e = t.token_spans[i0 - 1].1;
+        (e, e)
+    } else {
+        let s = t.token_spans.get(i0).map_or(0, |s| s.0);
+        (s, s)
+    }
+}
+
+/// Where a one-sided operation applies on the side it does not touch: paragraph index and
+/// byte offset.
+#[derive(Clone, Copy)]
+struct Point {
+    para: u32,
+    byte: u32,
+}
+
+/// Append an operation that touches only one side — `para` with byte range `bytes` on A
+/// when `on_a`, else on B — at `at` on the other side; extend the previous operation instead
+/// when it is of the same kind and the paragraphs are consecutive.
+fn push_one_sided(
+    ops: &mut Vec<Op>,
+    kind: OpKind,
+    on_a: bool,
+    para: u32,
+    bytes: (u32, u32),
+    at: Point,
+) {
+    let point = ((at.para, at.para), (at.byte, at.byte));
+    let this = ((para, para + 1), bytes);
+    let ((a, a_bytes), (b, b_bytes)) = if on_a { (this, point) } else { (point, this) };
+    if let Some(last) = ops.last_mut() {
+        let follows = if on_a {
+            last.a.1 == a.0 && last.b == b
+        } else {
+            last.b.1 == b.0 && last.a == a
+        };
+        if last.kind == kind && follows && !last.moved {
+            if on_a {
+                last.a.1 = a.1;
+                last.a_bytes.1 = a_bytes.1;
+            } else {
+                last.b.1 = b.1;
+                last.b_bytes.1 = b_bytes.1;
+            }
+            return;
+        }
+    }
+    ops.push(Op {
+        kind,
+        a,
+        b,
+        a_bytes,
+        b_bytes,
+        moved: false,
+        words: Vec::new(),
+    });
+}
+
+/// Furniture by shape for an unlinked paragraph (see the module docs); `outside` = before
+/// or after the shared story where short lines count as furniture.
+fn shape_furniture(x: &Article, p: usize, outside: bool) -> Option<&'static str> {
+    if x.lines_all(p, is_link_like) {
+        Some("link_like")
+    } else if outside && x.lines_all(p, |l| l.n_tokens() <= SHORT_LINE) {
+        Some("outside_story")
+    } else {
+        None
+    }
+}
+
+/// Linked paragraphs grouped: per component its A and B paragraphs (ascending), in B order.
+struct Components {
+    members: Vec<(Vec<u32>, Vec<u32>)>,
+    of_a: Vec<usize>,
+    of_b: Vec<usize>,
+}
+
+impl Components {
+    /// Most of the component's words were matched out of order.
+    fn moved(&self, c: &(Vec<u32>, Vec<u32>), links: &[Link]) -> bool {
+        let (w, moved) = links
+            .iter()
+            .filter(|l| c.1.binary_search(&l.b).is_ok())
+            .fold((0, 0), |acc, l| (acc.0 + l.w, acc.1 + l.moved));
+        moved * 2 > w
+    }
+}

@@ -1,0 +1,316 @@
+//! Rendering alignments: the `wirecopy diff` views and the change summary of scan members.
+//!
+//! Every view reads the same [`Alignment`] (operations, paragraph labels, verdict).
+//!
+//! `wirecopy diff --format json` writes one document (`--format jsonl`: the same object on
+//! one line, one per pair):
+//!
+//! ```text
+//! { "schema_version": 1, "tool": "wirecopy 0.1.0",
+//!   "a": { "name", "bytes", "paragraphs" },  "b": { ... },    A = canonical, B = copy
+//!   "changes": { summary, as in scan's members (see report::json) },
+//!   "identical": bool,
+//!   "restyles": [ "quotes" | "dashes" | "case" | "spacing" | "punctuation" | "characters" ],
+//!   "fallback": null | { "tokens", "max_tokens" },   the budget was hit: whole paragraphs only
+//!   "ops": [ { "op": "shared" | "restyled" | "edited" | "merged" | "split" | "regrouped"
+//!                   | "added" | "dropped" | "boilerplate",
+//!              "a": [from, to], "b": [from, to],          0-based half-open paragraph ranges
+//!              "a_bytes": [start, end], "b_bytes": [start, end],   byte ranges in the texts
+//!              "moved": bool,
+//!              "words": [ { "a": [start, end], "b": [start, end], "a_text", "b_text" } ] } ],
+//!   "a_paragraphs": [ { "label", "bytes": [start, end], "partners": [B paragraph, ...],
+//!                       "kept": share of its words matched, "furniture": null | why } ],
+//!   "b_paragraphs": [ ... ] }
+//! ```
+//!
+//! Operations come in B order; an operation that touches one side has an empty range on the
+//! other at the point where it applies. Labels are those of [`Label`]; `truncated_after` in
+//! `changes` is a 1-based A paragraph number.
+
+use crate::align::{Alignment, Article, Label, Op, OpKind, Para, Summary};
+use crate::report::SCHEMA_VERSION;
+use serde_json::{Map, Value, json};
+use std::io::Write;
+
+/// The change summary of a copy (scan's `changes` object and diff's `changes`).
+pub fn summary_json(s: &Summary) -> Value {
+    let mut m = Map::new();
+    for label in Label::ALL {
+        m.insert(label.as_str().into(), json!(s.count(label)));
+    }
+    m.insert("truncated_after".into(), json!(s.truncated_after));
+    m.insert("verdict".into(), json!(s.verdict));
+    m.insert("fallback".into(), json!(s.fallback));
+    Value::Object(m)
+}
+
+/// The compact summary for CSV: non-zero counts as `label:n`, then `truncated_after:t`.
+pub fn summary_compact(s: &Summary) -> String {
+    let mut parts: Vec<String> = Label::ALL
+        .iter()
+        .filter(|&&l| s.count(l) > 0)
+        .map(|l| format!("{}:{}", l.as_str(), s.count(*l)))
+        .collect();
+    if let Some(t) = s.truncated_after {
+        parts.push(format!("truncated_after:{t}"));
+    }
+    if s.fallback {
+        parts.push("fallback".into());
+    }
+    parts.join(" ")
+}
+
+fn range(r: (u32, u32)) -> Value {
+    json!([r.0, r.1])
+}
+
+fn op_json(op: &Op, a: &Article, b: &Article) -> Value {
+    json!({
+        "op": op.kind.as_str(),
+        "a": range(op.a),
+        "b": range(op.b),
+        "a_bytes": range(op.a_bytes),
+        "b_bytes": range(op.b_bytes),
+        "moved": op.moved,
+        "words": op.words.iter().map(|w| json!({
+            "a": range(w.a),
+            "b": range(w.b),
+            "a_text": a.slice(w.a),
+            "b_text": b.slice(w.b),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn para_json(p: &Para) -> Value {
+    json!({
+        "label": p.label.as_str(),
+        "bytes": [p.start, p.end],
+        "partners": p.partners,
+        "kept": (p.kept * 1000.0).round() / 1000.0,
+        "furniture": p.furniture,
+    })
+}
+
+fn side_json(name: &str, x: &Article) -> Value {
+    json!({
+        "name": name,
+        "bytes": x.text().len(),
+        "paragraphs": x.tokenized().paragraphs.len(),
+    })
+}
+
+/// The whole alignment as one JSON object (see the module docs).
+pub fn alignment_json(al: &Alignment, a: &Article, b: &Article, names: (&str, &str)) -> Value {
+    json!({
+        "schema_version": SCHEMA_VERSION,
+        "tool": concat!("wirecopy ", env!("CARGO_PKG_VERSION")),
+        "a": side_json(names.0, a),
+        "b": side_json(names.1, b),
+        "changes": summary_json(&al.summary()),
+        "identical": al.identical,
+        "restyles": al.restyles.names(),
+        "fallback": al.fallback.map(|f| json!({"tokens": f.tokens, "max_tokens": f.max_tokens})),
+        "ops": al.ops.iter().map(|op| op_json(op, a, b)).collect::<Vec<_>>(),
+        "a_paragraphs": al.a.iter().map(para_json).collect::<Vec<_>>(),
+        "b_paragraphs": al.b.iter().map(para_json).collect::<Vec<_>>(),
+    })
+}
+
+/// ANSI styles, or nothing when colour is off.
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.on && !s.is_empty() {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+    fn red(&self, s: &str) -> String {
+        self.paint("31", s)
+    }
+    fn green(&self, s: &str) -> String {
+        self.paint("32", s)
+    }
+    fn yellow(&self, s: &str) -> String {
+        self.paint("33", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+    /// A deletion inside a changed paragraph: red, or `[-…-]` without colour.
+    fn deleted(&self, s: &str) -> String {
+        if self.on {
+            self.paint("31;9", s)
+        } else {
+            format!("[-{s}-]")
+        }
+    }
+    /// An insertion inside a changed paragraph: green, or `{+…+}` without colour.
+    fn inserted(&self, s: &str) -> String {
+        if self.on {
+            self.paint("32", s)
+        } else {
+            format!("{{+{s}+}}")
+        }
+    }
+}
+
+/// "¶3" or "¶3–5" for a 0-based half-open range.
+fn pilcrow(r: (u32, u32)) -> String {
+    if r.1 <= r.0 + 1 {
+        format!("\u{b6}{}", r.0 + 1)
+    } else {
+        format!("\u{b6}{}\u{2013}{}", r.0 + 1, r.1)
+    }
+}
+
+/// At most `max` characters of `s` on one line.
+fn abbreviate(s: &str, max: usize) -> String {
+    let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        let cut: String = flat.chars().take(max).collect();
+        format!("{}\u{2026}", cut.trim_end())
+    }
+}
+
+/// Write `text` line by line with a gutter.
+fn block(w: &mut dyn Write, gutter: &str, text: &str) -> std::io::Result<()> {
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        writeln!(w, "{gutter}  {line}")?;
+    }
+    Ok(())
+}
+
+/// B's text of an operation with A's deleted words and B's inserted words marked.
+fn word_diff(op: &Op, a: &Article, b: &Article, st: &Style) -> String {
+    let mut out = String::new();
+    let mut pos = op.b_bytes.0;
+    for c in &op.words {
+        let at = c.b.0.max(pos);
+        out.push_str(b.slice((pos, at)));
+        let (del, ins) = (a.slice(c.a), b.slice((at, c.b.1.max(at))));
+        if !del.is_empty() {
+            out.push_str(&st.deleted(del));
+        }
+        if !ins.is_empty() {
+            out.push_str(&st.inserted(ins));
+        }
+        pos = c.b.1.max(at);
+    }
+    out.push_str(b.slice((pos, op.b_bytes.1.max(pos))));
+    out
+}
+
+/// The unified terminal view: the verdict, then one entry per operation.
+pub fn write_unified(
+    al: &Alignment,
+    a: &Article,
+    b: &Article,
+    names: (&str, &str),
+    color: bool,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
+    let st = Style { on: color };
+    let (pa, pb) = (
+        a.tokenized().paragraphs.len(),
+        b.tokenized().paragraphs.len(),
+    );
+    writeln!(
+        w,
+        "{}",
+        st.red(&format!("--- A {} ({pa} paragraphs)", names.0))
+    )?;
+    writeln!(
+        w,
+        "{}",
+        st.green(&format!("+++ B {} ({pb} paragraphs)", names.1))
+    )?;
+    writeln!(w, "{}", st.bold(&al.verdict))?;
+    for op in &al.ops {
+        writeln!(w)?;
+        let moved = if op.moved {
+            st.yellow(" moved")
+        } else {
+            String::new()
+        };
+        let head = |sym: &str, what: String| format!("{sym} {what}  {}{moved}", op.kind.as_str());
+        match op.kind {
+            OpKind::Shared | OpKind::Restyled => {
+                let h = head(" ", format!("A {} = B {}", pilcrow(op.a), pilcrow(op.b)));
+                writeln!(w, "{}", st.dim(&h))?;
+                writeln!(w, "   {}", st.dim(&abbreviate(b.slice(op.b_bytes), 100)))?;
+            }
+            OpKind::Edited | OpKind::Merged | OpKind::Split | OpKind::Regrouped => {
+                let h = head(
+                    "~",
+                    format!("A {} \u{2192} B {}", pilcrow(op.a), pilcrow(op.b)),
+                );
+                writeln!(w, "{}", st.bold(&h))?;
+                block(w, "~", &word_diff(op, a, b, &st))?;
+            }
+            OpKind::Dropped => {
+                writeln!(w, "{}", st.red(&head("-", format!("A {}", pilcrow(op.a)))))?;
+                block(w, &st.red("-"), a.slice(op.a_bytes))?;
+            }
+            OpKind::Added => {
+                writeln!(
+                    w,
+                    "{}",
+                    st.green(&head("+", format!("B {}", pilcrow(op.b))))
+                )?;
+                block(w, &st.green("+"), b.slice(op.b_bytes))?;
+            }
+            OpKind::Boilerplate => {
+                let (side, r, x, bytes) = if op.a.1 > op.a.0 {
+                    ("A", op.a, a, op.a_bytes)
+                } else {
+                    ("B", op.b, b, op.b_bytes)
+                };
+                let text = x.slice(bytes);
+                let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+                let h = head(
+                    "#",
+                    format!("{side} {} ({} lines)", pilcrow(r), lines.len()),
+                );
+                writeln!(w, "{}", st.dim(&h))?;
+                for l in lines.iter().take(3) {
+                    writeln!(w, "{}", st.dim(&format!("#  {}", abbreviate(l, 100))))?;
+                }
+                if lines.len() > 3 {
+                    writeln!(
+                        w,
+                        "{}",
+                        st.dim(&format!("#  \u{2026} {} more lines", lines.len() - 3))
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pilcrows_are_one_based() {
+        assert_eq!(pilcrow((0, 1)), "\u{b6}1");
+        assert_eq!(pilcrow((3, 6)), "\u{b6}4\u{2013}6");
+    }
+
+    #[test]
+    fn abbreviations_flatten_whitespace() {
+        assert_eq!(abbreviate("a\n b   c", 10), "a b c");
+        assert_eq!(abbreviate("abcdef", 3), "abc\u{2026}");
+    }
+}
