@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""Compare `wirecopy scan` with the peer near-duplicate detectors and the hardware floor.
+
+usage: scripts/compare_peers.py [--sizes 10k,100k] [--tools gaoya-native,rensa-r,datasketch]
+                                [--threads 2] [--repeat 3] [--bench ../shared/bench]
+
+For each corpus size (10k, 100k, 1m or a plain number of documents) this
+  1. generates the corpus if it is missing:
+     gen_corpus.py --out BENCH/data/c<size> --n-docs N --seed 1;
+  2. reads corpus.jsonl once so it is in the page cache, as the peers' figures were taken;
+  3. runs BENCH/run_peers.py --tools ours,<peers> --workers <threads>, with ours as
+       target/release/wirecopy scan {corpus} --source-field source --threads {workers}
+         --quiet --format members -o {out}/members.jsonl --pairs {out}/pairs.jsonl
+       && tail -n +2 {out}/members.jsonl > {out}/clusters.jsonl
+     (the harness times the command, takes its peak RSS from getrusage and scores every
+     tool with the same score.py);
+  4. runs floor-rs (BENCH/floor-rs: naive single-thread Rust that parses, tokenizes and
+     hashes every word 5-gram once; built here if missing);
+  5. runs ours alone, --threads 1 and --threads <threads>, `--repeat` times each under
+     /usr/bin/time -v (median wall time, largest max RSS).
+Then it prints one table (one row per corpus and tool) and the ratios the performance
+targets are stated in. Everything it runs goes to BENCH/runs/compare-c<size>/.
+
+Our per-stage times come from the `timings` object in the header line of members.jsonl,
+mapped onto the harness phases: read -> load; tokenize, boilerplate, sketch -> signatures;
+candidates, verify -> index/query; cluster -> clustering. The harness's wall time minus
+the sum of our stages (process start and exit, writing the outputs, `tail`) is added to
+clustering, which for the peers also includes writing their outputs.
+
+Python 3 standard library only; the harness itself runs in BENCH/.venv.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OURS = os.path.join(REPO, "target", "release", "wirecopy")
+PHASES = ("load", "signatures", "index_query", "clustering")
+# Our stage names (scan's `timings`) -> harness phase.
+STAGE_PHASE = {
+    "read": "load",
+    "tokenize": "signatures",
+    "boilerplate": "signatures",
+    "sketch": "signatures",
+    "candidates": "index_query",
+    "verify": "index_query",
+    "cluster": "clustering",
+}
+
+
+def ours_args(corpus: str, out: str, threads: str) -> str:
+    return (f"{OURS} scan {corpus} --source-field source --threads {threads} --quiet "
+            f"--format members -o {out}/members.jsonl --pairs {out}/pairs.jsonl")
+
+
+def harness_cmd() -> str:
+    return (ours_args("{corpus}", "{out}", "{workers}")
+            + " && tail -n +2 {out}/members.jsonl > {out}/clusters.jsonl")
+
+
+def parse_size(s: str) -> tuple[str, int]:
+    """'10k' -> ('10k', 10000); '1m' -> ('1m', 1000000); '2500' -> ('2500', 2500)."""
+    s = s.strip().lower()
+    mult = {"k": 1_000, "m": 1_000_000}.get(s[-1:], 1)
+    digits = s[:-1] if mult > 1 else s
+    if not digits.isdigit():
+        raise SystemExit(f"--sizes: {s!r} is not a size like 10k, 100k, 1m or 2500")
+    return s, int(digits) * mult
+
+
+def run(cmd: list[str], **kw) -> None:
+    print("+", " ".join(cmd), file=sys.stderr, flush=True)
+    subprocess.run(cmd, check=True, **kw)
+
+
+def warm(path: str) -> None:
+    with open(path, "rb") as fh:
+        while fh.read(1 << 24):
+            pass
+
+
+def ensure_corpus(bench: str, py: str, label: str, n: int) -> str:
+    d = os.path.join(bench, "data", f"c{label}")
+    if not os.path.exists(os.path.join(d, "truth.jsonl")):
+        run([py, os.path.join(bench, "gen_corpus.py"), "--out", d, "--n-docs", str(n), "--seed", "1"])
+    return d
+
+
+def floor_rs(bench: str, corpus: str) -> dict:
+    crate = os.path.join(bench, "floor-rs")
+    exe = os.path.join(crate, "target", "release", "floor-rs")
+    if not os.path.exists(exe):
+        run(["cargo", "build", "--release", "--quiet"], cwd=crate)
+    out = subprocess.run([exe, corpus], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def timed_ours(corpus: str, threads: int, repeat: int) -> dict:
+    """Median wall time and largest max RSS of `repeat` runs under /usr/bin/time -v."""
+    walls, rss = [], []
+    with tempfile.TemporaryDirectory() as out:
+        for _ in range(repeat):
+            cmd = ["/usr/bin/time", "-v"] + ours_args(corpus, out, str(threads)).split()
+            res = subprocess.run(cmd, capture_output=True, text=True)
+            if res.returncode != 0:
+                raise SystemExit(f"ours --threads {threads} failed:\n{res.stderr}")
+            fields = dict(line.strip().rsplit(": ", 1) for line in res.stderr.splitlines() if ": " in line)
+            h, m, s = (["0"] + fields["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":"))[-3:]
+            walls.append(int(h) * 3600 + int(m) * 60 + float(s))
+            rss.append(int(fields["Maximum resident set size (kbytes)"]) / 1024)
+    return {"wall_s": statistics.median(walls), "max_rss_mb": max(rss), "runs": walls}
+
+
+def ours_phases(members: str, wall: float) -> dict:
+    with open(members) as fh:
+        timings = json.loads(fh.readline())["timings"]
+    phases = dict.fromkeys(PHASES, 0.0)
+    staged = 0.0
+    for stage, secs in timings.items():
+        if stage == "total":
+            continue
+        if stage not in STAGE_PHASE:
+            print(f"warning: unknown stage {stage!r} in {members}: counted under clustering",
+                  file=sys.stderr)
+        phases[STAGE_PHASE.get(stage, "clustering")] += secs
+        staged += secs
+    phases["clustering"] += max(0.0, wall - staged)
+    return phases
+
+
+def latest_rows(summary: str, start: int) -> dict:
+    """The summary lines run_peers.py appended after byte offset `start`, by tool."""
+    rows = {}
+    with open(summary) as fh:
+        fh.seek(start)
+        for line in fh:
+            m = json.loads(line)
+            rows[m["tool"]] = m
+    return rows
+
+
+def compare(args, label: str, n: int) -> dict:
+    bench, py = args.bench, os.path.join(args.bench, ".venv", "bin", "python")
+    data = ensure_corpus(bench, py, label, n)
+    corpus = os.path.join(data, "corpus.jsonl")
+    out = os.path.join(bench, "runs", f"compare-c{label}")
+    os.makedirs(out, exist_ok=True)
+    summary = os.path.join(out, "summary.jsonl")
+    start = os.path.getsize(summary) if os.path.exists(summary) else 0
+    tools = ["ours"] + [t for t in args.tools.split(",") if t and t != "ours"]
+    warm(corpus)
+    load = os.getloadavg()[0]
+    if load > 0.5:
+        print(f"warning: load average {load:.2f} before the {label} run: other work on the machine "
+              "slows every tool and makes the figures noisy", file=sys.stderr)
+    cmd = [py, os.path.join(bench, "run_peers.py"), "--corpus", corpus,
+           "--truth", os.path.join(data, "truth.jsonl"), "--out", out, "--tools", ",".join(tools),
+           "--workers", str(args.threads), "--cmd", harness_cmd()]
+    with open(os.path.join(out, "run_peers.log"), "a") as log:
+        run(cmd, stdout=log, stderr=subprocess.STDOUT)
+    rows = latest_rows(summary, start)
+    missing = [t for t in tools if t not in rows or "error" in rows[t]]
+    if missing:
+        raise SystemExit(f"{label}: {missing} failed; see {out}/run_peers.log")
+    rows["ours"]["stage_s"] = ours_phases(os.path.join(out, "ours", "members.jsonl"), rows["ours"]["total_s"])
+    warm(corpus)
+    floor = floor_rs(bench, corpus)
+    scaling = {t: timed_ours(corpus, t, args.repeat) for t in sorted({1, args.threads})}
+    with open(os.path.join(out, "compare.json"), "w") as fh:
+        json.dump({"rows": rows, "floor_rs": floor, "ours_threads": scaling, "load_avg_1m": load}, fh, indent=1)
+    return {"label": label, "mb": rows["ours"]["corpus_mb"], "rows": rows, "tools": tools,
+            "floor": floor, "scaling": scaling, "load": load}
+
+
+def f(x, fmt="{:.2f}") -> str:
+    return "-" if x is None else fmt.format(x)
+
+
+def table(results: list[dict], threads: int) -> str:
+    head = ["corpus", "tool", "load s", "signatures s", "index/query s", "clustering s", "total s",
+            "docs/s", "MB/s", "peak RSS MB", "pair P", "pair R", "pair F1",
+            "cluster-pair P", "cluster-pair R", "cluster-pair F1", "ARI"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in results:
+        for t in r["tools"]:
+            m, sc = r["rows"][t], r["rows"][t].get("score", {})
+            ph, total = m["phases"], m["total_s"]
+            peak = (ph["external"]["peak_rss_mb"] if "external" in ph
+                    else max(p.get("peak_rss_mb", 0) for p in ph.values()))
+            wall = [m["stage_s"][p] if "stage_s" in m else ph.get(p, {}).get("wall_s") for p in PHASES]
+            cells = [f"{r['label']} ({r['mb']:.0f} MB)", t] + [f(w) for w in wall] + [
+                f(total), f"{m['n_docs'] / total:,.0f}", f(r["mb"] / total, "{:.1f}"), f"{peak:,.0f}"]
+            cells += [f(sc.get(k), "{:.4f}") for k in ("pair_precision", "pair_recall", "pair_f1",
+                                                       "cluster_pair_precision", "cluster_pair_recall",
+                                                       "cluster_pair_f1", "ari")]
+            lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "| corpus | fastest peer | ours s | peer / ours | floor-rs 1 thread s | "
+              f"ours / (floor-rs / {threads}) | ours --threads 1 s | ours --threads {threads} s | "
+              "speed-up | max RSS MB (time -v) | load avg before |", "|" + "---|" * 11]
+    for r in results:
+        ours = r["rows"]["ours"]["total_s"]
+        peers = [(r["rows"][t]["total_s"], t) for t in r["tools"] if t != "ours"]
+        best = min(peers) if peers else None
+        fl = r["floor"]["parse_tokenize_hash_w5_s"]
+        one, many = r["scaling"][1], r["scaling"][threads]
+        lines.append("| " + " | ".join([
+            r["label"], f"{best[1]} {best[0]:.2f} s" if best else "-", f(ours),
+            f"{best[0] / ours:.1f} x" if best else "-", f(fl, "{:.3f}"),
+            f"{ours / (fl / threads):.2f} x", f(one["wall_s"]), f(many["wall_s"]),
+            f"{one['wall_s'] / many['wall_s']:.2f} x", f"{max(one['max_rss_mb'], many['max_rss_mb']):,.0f}",
+            f(r["load"])]) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="10k,100k", help="comma list: 10k, 100k, 1m or a number of docs")
+    ap.add_argument("--tools", default="gaoya-native,rensa-r,datasketch",
+                    help="peers for run_peers.py (ours is always included)")
+    ap.add_argument("--threads", type=int, default=2, help="threads for ours and workers for the peers")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per thread count for the scaling figures")
+    ap.add_argument("--bench", default=os.path.join(os.path.dirname(REPO), "shared", "bench"),
+                    help="the peer harness folder (default ../shared/bench)")
+    ap.add_argument("--skip-build", action="store_true", help="use target/release/wirecopy as it is")
+    args = ap.parse_args()
+    args.bench = os.path.abspath(args.bench)
+    if not args.skip_build:
+        run(["cargo", "build", "--release", "--quiet"], cwd=REPO)
+    results = [compare(args, *parse_size(s)) for s in args.sizes.split(",") if s.strip()]
+    print(table(results, args.threads))
+
+
+if __name__ == "__main__":
+    main()
