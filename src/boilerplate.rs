@@ -273,6 +273,18 @@ impl BoilerplateModel {
             return false;
         }
         let tokens = &t.tokens[l.tok_start as usize..l.tok_end as usize];
+        // Most lines share nothing with furniture: probe four trigrams before counting all.
+        let last = tokens.len() - 3;
+        let probes = [0, last / 3, 2 * last / 3, last]
+            .iter()
+            .filter(|&&i| {
+                self.near
+                    .contains(&crate::normalize::line_hash(&tokens[i..i + 3]))
+            })
+            .count();
+        if probes < 2 {
+            return false;
+        }
         let (mut hits, mut total) = (0u32, 0u32);
         for g in trigrams(tokens) {
             total += 1;

@@ -172,6 +172,20 @@ impl Tokenizer {
         let mut i = 0usize;
         while i < bytes.len() {
             let b = bytes[i];
+            if self.word.is_empty() && b.is_ascii_alphanumeric() {
+                // Fast path: a plain ASCII word ending at an ASCII separator or the line end.
+                let end = bytes[i..]
+                    .iter()
+                    .position(|c| !c.is_ascii_alphanumeric())
+                    .map_or(bytes.len(), |p| i + p);
+                if end == bytes.len() || (bytes[end] < 0x80 && bytes[end] != b'\'') {
+                    self.word.extend_from_slice(&bytes[i..end]);
+                    self.word.make_ascii_lowercase();
+                    self.flush(offset + i, offset + end, out);
+                    i = end;
+                    continue;
+                }
+            }
             if b < 0x80 {
                 if b.is_ascii_alphanumeric() {
                     if self.word.is_empty() {
