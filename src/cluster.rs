@@ -6,13 +6,15 @@
 //!
 //! 1. The canonical member follows the policy (`CanonicalPolicy`); by default it is the
 //!    earliest by date when every member has one, otherwise the fullest copy: the one with
-//!    the most body shingles (a copy padded with a local paragraph is fuller than its
-//!    original, and the original is then reported as missing that paragraph). Ties go to the
-//!    smaller id.
+//!    the most *supported* body shingles (shingles another member also has, i.e. the most of
+//!    the shared story), then the most body shingles, then the smaller id. Support keeps a
+//!    page padded with widgets the boilerplate detector did not learn from beating the
+//!    cleaner full copy; the second key makes the full story beat its truncated copies.
 //! 2. Members whose pair with the canonical passes the verifier stay. Members reached only
 //!    through another member stay, flagged `chained`, if they still pass half of each
 //!    threshold against the canonical, or if they are a near-duplicate or a part of the kept
-//!    member that reached them (a copy of a copy adds no new story); the rest are split off
+//!    member that reached them (a copy of a copy adds no new story) and still share an
+//!    in-order passage of half the minimum length with the canonical; the rest are split off
 //!    and settled again as a component of their own.
 //!
 //! Each member is then compared with the canonical paragraph by paragraph: a paragraph is
@@ -217,8 +219,9 @@ fn settle(input: &ClusterInput, adj: &BTreeMap<u32, Vec<u32>>, comp: Vec<u32>) -
                 let yf = &input.features[y as usize];
                 let sc = score(cf, yf, k, &mut scratch);
                 let xf = &input.features[x as usize];
+                let related = sc.aligned * 2 >= input.params.min_passage;
                 if input.params.accept_relaxed(&sc, cf, yf)
-                    || input.params.part_of(&score(xf, yf, k, &mut scratch), yf)
+                    || (related && input.params.part_of(&score(xf, yf, k, &mut scratch), yf))
                 {
                     kept.insert(y, (sc, true));
                     frontier.push(y);
@@ -309,7 +312,8 @@ fn pick_canonical(input: &ClusterInput, comp: &[u32]) -> u32 {
             })
             .expect("non-empty component");
     }
-    let key = |i: usize| input.features[comp[i] as usize].n_shingles();
+    let support = supported_shingles(input.features, comp);
+    let key = |i: usize| (support[i], input.features[comp[i] as usize].n_shingles());
     let rank = |i: usize| input.priority.map_or(0, |p| p[comp[i] as usize]);
     let best = (0..comp.len())
         .max_by(|&i, &j| {
@@ -320,6 +324,30 @@ fn pick_canonical(input: &ClusterInput, comp: &[u32]) -> u32 {
         })
         .expect("non-empty component");
     comp[best]
+}
+
+/// For each member, how many of its shingles another member also has.
+fn supported_shingles(features: &[DocFeatures], comp: &[u32]) -> Vec<usize> {
+    let mut all: Vec<(u32, u32)> = comp
+        .iter()
+        .enumerate()
+        .flat_map(|(i, &d)| {
+            features[d as usize]
+                .shingles
+                .iter()
+                .map(move |&h| (h, i as u32))
+        })
+        .collect();
+    all.sort_unstable();
+    let mut support = vec![0usize; comp.len()];
+    for run in all.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() > 1 {
+            for &(_, i) in run {
+                support[i as usize] += 1;
+            }
+        }
+    }
+    support
 }
 
 /// Compare member `m` with canonical `c` paragraph by paragraph.
