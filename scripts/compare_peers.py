@@ -38,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OURS = os.path.join(REPO, "target", "release", "wirecopy")
@@ -102,8 +103,8 @@ def floor_rs(bench: str, corpus: str) -> dict:
 
 
 def timed_ours(corpus: str, threads: int, repeat: int) -> dict:
-    """Median wall time and largest max RSS of `repeat` runs under /usr/bin/time -v."""
-    walls, rss = [], []
+    """Median wall and CPU time and largest max RSS of `repeat` runs under /usr/bin/time -v."""
+    walls, cpus, rss = [], [], []
     with tempfile.TemporaryDirectory() as out:
         for _ in range(repeat):
             cmd = ["/usr/bin/time", "-v"] + ours_args(corpus, out, str(threads)).split()
@@ -113,8 +114,18 @@ def timed_ours(corpus: str, threads: int, repeat: int) -> dict:
             fields = dict(line.strip().rsplit(": ", 1) for line in res.stderr.splitlines() if ": " in line)
             h, m, s = (["0"] + fields["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":"))[-3:]
             walls.append(int(h) * 3600 + int(m) * 60 + float(s))
+            cpus.append(float(fields["User time (seconds)"]) + float(fields["System time (seconds)"]))
             rss.append(int(fields["Maximum resident set size (kbytes)"]) / 1024)
-    return {"wall_s": statistics.median(walls), "max_rss_mb": max(rss), "runs": walls}
+    return {"wall_s": statistics.median(walls), "cpu_s": statistics.median(cpus), "max_rss_mb": max(rss),
+            "runs": walls}
+
+
+def wait_idle(limit: float) -> None:
+    """Wait up to `limit` seconds for the 1-minute load average to drop below 0.5."""
+    waited = 0
+    while waited < limit and os.getloadavg()[0] >= 0.5:
+        time.sleep(10)
+        waited += 10
 
 
 def ours_phases(members: str, wall: float) -> dict:
@@ -154,6 +165,7 @@ def compare(args, label: str, n: int) -> dict:
     summary = os.path.join(out, "summary.jsonl")
     start = os.path.getsize(summary) if os.path.exists(summary) else 0
     tools = ["ours"] + [t for t in args.tools.split(",") if t and t != "ours"]
+    wait_idle(args.wait_idle)
     warm(corpus)
     load = os.getloadavg()[0]
     if load > 0.5:
@@ -201,7 +213,7 @@ def table(results: list[dict], threads: int) -> str:
                                                        "cluster_pair_f1", "ari")]
             lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "| corpus | fastest peer | ours s | peer / ours | floor-rs 1 thread s | "
-              f"ours / (floor-rs / {threads}) | ours --threads 1 s | ours --threads {threads} s | "
+              f"ours / (floor-rs / {threads}) | ours --threads 1 s (CPU s) | ours --threads {threads} s (CPU s) | "
               "speed-up | max RSS MB (time -v) | load avg before |", "|" + "---|" * 11]
     for r in results:
         ours = r["rows"]["ours"]["total_s"]
@@ -212,7 +224,8 @@ def table(results: list[dict], threads: int) -> str:
         lines.append("| " + " | ".join([
             r["label"], f"{best[1]} {best[0]:.2f} s" if best else "-", f(ours),
             f"{best[0] / ours:.1f} x" if best else "-", f(fl, "{:.3f}"),
-            f"{ours / (fl / threads):.2f} x", f(one["wall_s"]), f(many["wall_s"]),
+            f"{ours / (fl / threads):.2f} x", f"{one['wall_s']:.2f} ({one['cpu_s']:.2f})",
+            f"{many['wall_s']:.2f} ({many['cpu_s']:.2f})",
             f"{one['wall_s'] / many['wall_s']:.2f} x", f"{max(one['max_rss_mb'], many['max_rss_mb']):,.0f}",
             f(r["load"])]) + " |")
     return "\n".join(lines)
@@ -227,6 +240,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="runs per thread count for the scaling figures")
     ap.add_argument("--bench", default=os.path.join(os.path.dirname(REPO), "shared", "bench"),
                     help="the peer harness folder (default ../shared/bench)")
+    ap.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
+                    help="before each corpus, wait up to this long for the load average to drop below 0.5")
     ap.add_argument("--skip-build", action="store_true", help="use target/release/wirecopy as it is")
     args = ap.parse_args()
     args.bench = os.path.abspath(args.bench)
