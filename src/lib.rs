@@ -8,10 +8,13 @@
 pub mod align;
 pub mod boilerplate;
 pub mod candidates;
+pub mod check;
 pub mod cli;
 pub mod cluster;
 pub mod config;
+pub mod dedup;
 pub mod features;
+pub mod index;
 pub mod input;
 pub mod lsh;
 pub mod normalize;

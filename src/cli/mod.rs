@@ -8,7 +8,10 @@
 //!   file could not be read, or an id is not in the corpus);
 //! * 4 — output: a report could not be written.
 
+pub mod check;
+pub mod dedup;
 pub mod diff;
+pub mod index;
 pub mod scan;
 
 use crate::config::{ScanRequest, defaults};
@@ -44,6 +47,12 @@ pub struct Cli {
 pub enum Command {
     /// Find the groups of copies of the same story and report them.
     Scan(scan::ScanArgs),
+    /// Write the corpus without its redundant copies (or annotate every record).
+    Dedup(dedup::DedupArgs),
+    /// Build, extend or inspect a snapshot index for `check`.
+    Index(index::IndexArgs),
+    /// Report new documents that copy an indexed snapshot or each other (for CI).
+    Check(check::CheckArgs),
     /// Show how a copy B differs from A, paragraph by paragraph.
     Diff(diff::DiffArgs),
 }
@@ -197,6 +206,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
     };
     match cli.command {
         Command::Scan(a) => scan::run(&a),
+        Command::Dedup(a) => dedup::run(&a),
+        Command::Index(a) => index::run(&a),
+        Command::Check(a) => check::run(&a),
         Command::Diff(a) => diff::run(&a),
     }
 }

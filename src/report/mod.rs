@@ -229,6 +229,11 @@ impl Staged {
         self.tmp.as_deref().unwrap_or(&self.target)
     }
 
+    /// Where the output goes.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
     /// Move the output into place.
     pub fn commit(mut self) -> std::io::Result<()> {
         if let Some(tmp) = &self.tmp {
