@@ -42,6 +42,9 @@ pub struct SampleStats {
     pub skipped_common: u64,
 }
 
+/// Pair emissions held in memory at once while counting shared entries (64 MiB of keys).
+const PAIRS_PER_PASS: usize = 8 << 20;
+
 /// Lead shingles two documents must share to become candidates.
 pub const LEAD_MIN_SHARED: u32 = 3;
 
@@ -104,31 +107,50 @@ fn shared_entries(
     records: &[(u32, u32)],
     cap: usize,
     stats: &mut SampleStats,
-    accept: impl Fn(u64, u32) -> bool,
+    accept: impl Fn(u64, u32) -> bool + Sync,
 ) -> Vec<u64> {
-    let runs: Vec<&[(u32, u32)]> = records.chunk_by(|a, b| a.0 == b.0).collect();
+    let runs: Vec<&[(u32, u32)]> = records
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|r| r.len() >= 2)
+        .collect();
     stats.skipped_common += runs.iter().filter(|r| r.len() > cap).count() as u64;
-    let parts: Vec<Vec<u64>> = runs
-        .par_chunks(4096)
-        .map(|chunk| {
-            let mut out = Vec::new();
-            for run in chunk.iter().filter(|r| r.len() >= 2 && r.len() <= cap) {
-                for i in 0..run.len() {
-                    for j in i + 1..run.len() {
-                        out.push(pair_key(run[i].1, run[j].1));
+    let runs: Vec<&[(u32, u32)]> = runs.into_iter().filter(|r| r.len() <= cap).collect();
+    // Every pair is emitted once per shared entry, then counted. To bound memory, the pairs
+    // are emitted in passes over a partition of the first document of each pair.
+    let emitted: usize = runs.iter().map(|r| r.len() * (r.len() - 1) / 2).sum();
+    let passes = emitted.div_ceil(PAIRS_PER_PASS).max(1) as u32;
+    let mut accepted = Vec::new();
+    for pass in 0..passes {
+        let parts: Vec<Vec<u64>> = runs
+            .par_chunks(4096)
+            .map(|chunk| {
+                let mut out = Vec::new();
+                for run in chunk {
+                    for i in 0..run.len() {
+                        for j in i + 1..run.len() {
+                            let key = pair_key(run[i].1, run[j].1);
+                            if ((key >> 32) as u32) % passes == pass {
+                                out.push(key);
+                            }
+                        }
                     }
                 }
-            }
-            out
-        })
-        .collect();
-    // Pairs repeat once per shared entry: sort and count the runs.
-    let mut all: Vec<u64> = parts.concat();
-    all.par_sort_unstable();
-    all.chunk_by(|a, b| a == b)
-        .filter(|run| accept(run[0], run.len() as u32))
-        .map(|run| run[0])
-        .collect()
+                out
+            })
+            .collect();
+        let mut all: Vec<u64> = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+        for part in parts {
+            all.extend_from_slice(&part);
+        }
+        all.par_sort_unstable();
+        accepted.extend(
+            all.chunk_by(|a, b| a == b)
+                .filter(|run| accept(run[0], run.len() as u32))
+                .map(|run| run[0]),
+        );
+    }
+    accepted.par_sort_unstable();
+    accepted
 }
 
 /// Union of two sorted unique pair lists.
