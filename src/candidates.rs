@@ -42,9 +42,6 @@ pub struct SampleStats {
     pub skipped_common: u64,
 }
 
-/// Pair emissions held in memory at once while counting shared entries (64 MiB of keys).
-const PAIRS_PER_PASS: usize = 8 << 20;
-
 /// Lead shingles two documents must share to become candidates.
 pub const LEAD_MIN_SHARED: u32 = 3;
 
@@ -67,7 +64,7 @@ pub fn containment_candidates(
         samples: samples.len() as u64,
         ..Default::default()
     };
-    let sample_pairs = shared_entries(&samples, cap, &mut stats, |pair, count| {
+    let sample_pairs = shared_entries(&samples, features.len(), cap, &mut stats, |pair, count| {
         let (a, b) = ((pair >> 32) as usize, pair as u32 as usize);
         let smaller = per_doc[a].min(per_doc[b]) as f64;
         count >= min_shared && count as f64 >= min_ratio * smaller
@@ -76,7 +73,9 @@ pub fn containment_candidates(
     let leads = index_entries(features, |f, _, pos| {
         ((pos as u32) << f.pos_shift) < LEAD_SHINGLES
     });
-    let lead_pairs = shared_entries(&leads, cap, &mut stats, |_, count| count >= LEAD_MIN_SHARED);
+    let lead_pairs = shared_entries(&leads, features.len(), cap, &mut stats, |_, count| {
+        count >= LEAD_MIN_SHARED
+    });
     (union(sample_pairs, lead_pairs), stats)
 }
 
@@ -103,54 +102,58 @@ fn index_entries(
 
 /// Pairs of documents that share entries, with how many; `accept(pair, count)` filters.
 /// Entries held by more than `cap` documents are skipped and counted.
+///
+/// The join runs per document: each document walks the postings it is in and counts its
+/// partners with a larger index in a small local buffer. That is the same number of steps
+/// as emitting every (pair, entry) and sorting them all, without the memory or the global
+/// sort, and the output comes out sorted.
 fn shared_entries(
     records: &[(u32, u32)],
+    n_docs: usize,
     cap: usize,
     stats: &mut SampleStats,
     accept: impl Fn(u64, u32) -> bool + Sync,
 ) -> Vec<u64> {
-    let runs: Vec<&[(u32, u32)]> = records
-        .chunk_by(|a, b| a.0 == b.0)
-        .filter(|r| r.len() >= 2)
-        .collect();
-    stats.skipped_common += runs.iter().filter(|r| r.len() > cap).count() as u64;
-    let runs: Vec<&[(u32, u32)]> = runs.into_iter().filter(|r| r.len() <= cap).collect();
-    // Every pair is emitted once per shared entry, then counted. To bound memory, the pairs
-    // are emitted in passes over a partition of the first document of each pair.
-    let emitted: usize = runs.iter().map(|r| r.len() * (r.len() - 1) / 2).sum();
-    let passes = emitted.div_ceil(PAIRS_PER_PASS).max(1) as u32;
-    let mut accepted = Vec::new();
-    for pass in 0..passes {
-        let parts: Vec<Vec<u64>> = runs
-            .par_chunks(4096)
-            .map(|chunk| {
-                let mut out = Vec::new();
-                for run in chunk {
-                    for i in 0..run.len() {
-                        for j in i + 1..run.len() {
-                            let key = pair_key(run[i].1, run[j].1);
-                            if ((key >> 32) as u32) % passes == pass {
-                                out.push(key);
-                            }
-                        }
-                    }
-                }
-                out
-            })
-            .collect();
-        let mut all: Vec<u64> = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-        for part in parts {
-            all.extend_from_slice(&part);
+    // Postings worth pairing: runs of 2..=cap documents sharing an entry.
+    let mut postings: Vec<&[(u32, u32)]> = Vec::new();
+    for run in records.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() > cap {
+            stats.skipped_common += 1;
+        } else if run.len() >= 2 {
+            postings.push(run);
         }
-        all.par_sort_unstable();
-        accepted.extend(
-            all.chunk_by(|a, b| a == b)
-                .filter(|run| accept(run[0], run.len() as u32))
-                .map(|run| run[0]),
-        );
     }
-    accepted.par_sort_unstable();
-    accepted
+    // Each document's postings, as a compressed list (offsets into `by_doc`).
+    let mut memberships: Vec<(u32, u32)> = postings
+        .iter()
+        .enumerate()
+        .flat_map(|(p, run)| run.iter().map(move |&(_, d)| (d, p as u32)))
+        .collect();
+    memberships.par_sort_unstable();
+    let mut offsets = vec![0usize; n_docs + 1];
+    for &(d, _) in &memberships {
+        offsets[d as usize + 1] += 1;
+    }
+    for d in 0..n_docs {
+        offsets[d + 1] += offsets[d];
+    }
+    (0..n_docs as u32)
+        .into_par_iter()
+        .map_init(Vec::new, |partners: &mut Vec<u32>, a| {
+            partners.clear();
+            for &(_, p) in &memberships[offsets[a as usize]..offsets[a as usize + 1]] {
+                partners.extend(postings[p as usize].iter().map(|r| r.1).filter(|&b| b > a));
+            }
+            partners.sort_unstable();
+            partners
+                .chunk_by(|x, y| x == y)
+                .map(|run| (pair_key(a, run[0]), run.len() as u32))
+                .filter(|&(key, count)| accept(key, count))
+                .map(|(key, _)| key)
+                .collect::<Vec<u64>>()
+        })
+        .flatten_iter()
+        .collect()
 }
 
 /// Union of two sorted unique pair lists.
