@@ -196,17 +196,17 @@ fn settle(input: &ClusterInput, adj: &BTreeMap<u32, Vec<u32>>, comp: Vec<u32>) -
         }
         let canon = pick_canonical(input, &comp);
         let cf = &input.features[canon as usize];
-        let mut kept: BTreeMap<u32, (PairScore, bool)> = BTreeMap::new();
-        for &m in &comp {
-            if m == canon {
-                continue;
-            }
-            let mf = &input.features[m as usize];
-            let sc = score(cf, mf, k, &mut scratch);
-            if input.params.accept(&sc, cf, mf) {
-                kept.insert(m, (sc, false));
-            }
-        }
+        // Every member scored once against the canonical.
+        let to_canon: BTreeMap<u32, PairScore> = comp
+            .iter()
+            .filter(|&&m| m != canon)
+            .map(|&m| (m, score(cf, &input.features[m as usize], k, &mut scratch)))
+            .collect();
+        let mut kept: BTreeMap<u32, (PairScore, bool)> = to_canon
+            .iter()
+            .filter(|&(&m, sc)| input.params.accept(sc, cf, &input.features[m as usize]))
+            .map(|(&m, sc)| (m, (*sc, false)))
+            .collect();
         // Members reached through kept members: kept when still related to the canonical,
         // or when they are a near-duplicate or a part of the kept member that reached them.
         let mut frontier: Vec<u32> = kept.keys().copied().collect();
@@ -217,7 +217,7 @@ fn settle(input: &ClusterInput, adj: &BTreeMap<u32, Vec<u32>>, comp: Vec<u32>) -
                     continue;
                 }
                 let yf = &input.features[y as usize];
-                let sc = score(cf, yf, k, &mut scratch);
+                let sc = to_canon[&y];
                 let xf = &input.features[x as usize];
                 let related = sc.aligned * 2 >= input.params.min_passage;
                 if input.params.accept_relaxed(&sc, cf, yf)
