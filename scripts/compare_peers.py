@@ -23,7 +23,8 @@ targets are stated in. Everything it runs goes to BENCH/runs/compare-c<size>/.
 
 Our per-stage times come from the `timings` object in the header line of members.jsonl,
 mapped onto the harness phases: read -> load; tokenize, boilerplate, sketch -> signatures;
-candidates, verify -> index/query; cluster -> clustering. The harness's wall time minus
+candidates, verify -> index/query; cluster -> clustering; changes (aligning every member
+with its canonical, which no peer does) -> align. The harness's wall time minus
 the sum of our stages (process start and exit, writing the outputs, `tail`) is added to
 clustering, which for the peers also includes writing their outputs.
 
@@ -43,6 +44,8 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OURS = os.path.join(REPO, "target", "release", "wirecopy")
 PHASES = ("load", "signatures", "index_query", "clustering")
+# Phases only we have: the peers neither align copies nor describe their changes.
+OWN_PHASES = ("align",)
 # Our stage names (scan's `timings`) -> harness phase.
 STAGE_PHASE = {
     "read": "load",
@@ -52,6 +55,7 @@ STAGE_PHASE = {
     "candidates": "index_query",
     "verify": "index_query",
     "cluster": "clustering",
+    "changes": "align",
 }
 
 
@@ -131,7 +135,7 @@ def wait_idle(limit: float) -> None:
 def ours_phases(members: str, wall: float) -> dict:
     with open(members) as fh:
         timings = json.loads(fh.readline())["timings"]
-    phases = dict.fromkeys(PHASES, 0.0)
+    phases = dict.fromkeys(PHASES + OWN_PHASES, 0.0)
     staged = 0.0
     for stage, secs in timings.items():
         if stage == "total":
@@ -190,12 +194,24 @@ def compare(args, label: str, n: int) -> dict:
             "floor": floor, "scaling": scaling, "load": load}
 
 
+def saved(args, label: str) -> dict:
+    """The results of the last run on corpus `label`, from its compare.json."""
+    out = os.path.join(args.bench, "runs", f"compare-c{label}")
+    with open(os.path.join(out, "compare.json")) as fh:
+        res = json.load(fh)
+    rows = res["rows"]
+    rows["ours"]["stage_s"] = ours_phases(os.path.join(out, "ours", "members.jsonl"), rows["ours"]["total_s"])
+    return {"label": label, "mb": rows["ours"]["corpus_mb"], "rows": rows, "tools": list(rows),
+            "floor": res["floor_rs"], "scaling": {int(k): v for k, v in res["ours_threads"].items()},
+            "load": res["load_avg_1m"]}
+
+
 def f(x, fmt="{:.2f}") -> str:
     return "-" if x is None else fmt.format(x)
 
 
 def table(results: list[dict], threads: int) -> str:
-    head = ["corpus", "tool", "load s", "signatures s", "index/query s", "clustering s", "total s",
+    head = ["corpus", "tool", "load s", "signatures s", "index/query s", "clustering s", "align s", "total s",
             "docs/s", "MB/s", "peak RSS MB", "pair P", "pair R", "pair F1",
             "cluster-pair P", "cluster-pair R", "cluster-pair F1", "ARI"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -205,7 +221,8 @@ def table(results: list[dict], threads: int) -> str:
             ph, total = m["phases"], m["total_s"]
             peak = (ph["external"]["peak_rss_mb"] if "external" in ph
                     else max(p.get("peak_rss_mb", 0) for p in ph.values()))
-            wall = [m["stage_s"][p] if "stage_s" in m else ph.get(p, {}).get("wall_s") for p in PHASES]
+            wall = [m["stage_s"].get(p) if "stage_s" in m else ph.get(p, {}).get("wall_s")
+                    for p in PHASES + OWN_PHASES]
             cells = [f"{r['label']} ({r['mb']:.0f} MB)", t] + [f(w) for w in wall] + [
                 f(total), f"{m['n_docs'] / total:,.0f}", f(r["mb"] / total, "{:.1f}"), f"{peak:,.0f}"]
             cells += [f(sc.get(k), "{:.4f}") for k in ("pair_precision", "pair_recall", "pair_f1",
@@ -242,12 +259,18 @@ def main() -> None:
                     help="the peer harness folder (default ../shared/bench)")
     ap.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
                     help="before each corpus, wait up to this long for the load average to drop below 0.5")
+    ap.add_argument("--table-only", action="store_true",
+                    help="print the table of the last run on each corpus without running anything")
     ap.add_argument("--skip-build", action="store_true", help="use target/release/wirecopy as it is")
     args = ap.parse_args()
     args.bench = os.path.abspath(args.bench)
+    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    if args.table_only:
+        print(table([saved(args, label) for label, _ in sizes], args.threads))
+        return
     if not args.skip_build:
         run(["cargo", "build", "--release", "--quiet"], cwd=REPO)
-    results = [compare(args, *parse_size(s)) for s in args.sizes.split(",") if s.strip()]
+    results = [compare(args, label, n) for label, n in sizes]
     print(table(results, args.threads))
 
 
