@@ -592,7 +592,8 @@ impl SnapshotIndex {
             index.dates.push(date);
             let shingles = r.u32_varint()?;
             index.shingles.push(shingles);
-            index.body_tokens.push(r.u32_varint()?);
+            let body_tokens = r.u32_varint()?;
+            index.body_tokens.push(body_tokens);
             index.text_hash.push(r.u64()?);
             index.body_hash.push(r.u64()?);
             if shingles > 0 {
@@ -614,7 +615,13 @@ impl SnapshotIndex {
                 return Err(r.error(format!("position shift {shift} is above 16")));
             }
             for _ in 0..m {
-                index.sketch_positions.push((r.u16()? as u32) << shift);
+                let pos = (r.u16()? as u32) << shift;
+                if pos >= body_tokens {
+                    return Err(r.error(format!(
+                        "sketch position {pos} is beyond the {body_tokens} body words"
+                    )));
+                }
+                index.sketch_positions.push(pos);
             }
             index.sketch_start.push(index.sketch_hashes.len() as u32);
         }
