@@ -48,6 +48,37 @@ fn trigrams(tokens: &[u32]) -> impl Iterator<Item = u64> + '_ {
         .map(crate::normalize::line_hash)
 }
 
+/// One occurrence of a non-blank line as the learner sees it:
+/// `[line hash, document hash, source, previous line, next line, short, document index]`.
+pub type LineRecord = [u64; 7];
+
+/// The line records of one document. `doc_hash` identifies exact duplicates (they count
+/// once); an unknown `source` counts as a source of its own.
+pub fn line_records(
+    t: &Tokenized,
+    doc: u32,
+    doc_hash: u64,
+    source: Option<u32>,
+) -> impl Iterator<Item = LineRecord> + '_ {
+    let src = source.map_or(doc_hash | 1 << 63, |s| s as u64);
+    let lines = &t.lines;
+    (0..lines.len()).filter_map(move |i| {
+        let h = lines[i].hash;
+        if h == 0 {
+            return None;
+        }
+        // Text start and end are unique contexts per document.
+        let prev = if i > 0 {
+            lines[i - 1].hash
+        } else {
+            doc_hash ^ 0x51
+        };
+        let next = lines.get(i + 1).map_or(doc_hash ^ 0x52, |l| l.hash);
+        let short = lines[i].n_tokens() <= SHORT_LINE || !lines[i].ends_sentence;
+        Some([h, doc_hash, src, prev, next, short as u64, doc as u64])
+    })
+}
+
 /// Deterministic hasher for sets of already-mixed 64-bit hashes.
 #[derive(Default, Clone, Copy)]
 pub struct IdentityHasher(u64);
@@ -197,72 +228,73 @@ impl BoilerplateModel {
     }
 
     /// Learn furniture lines from documents. `doc_hash[d]` identifies exact duplicates;
-    /// `source[d]` is the outlet (None when unknown).
+    /// `source[d]` is the outlet (None when unknown). Holds every document's tokens; the scan
+    /// streams instead: [`line_records`] per document, [`BoilerplateModel::learn_lines`],
+    /// then [`BoilerplateModel::add_near_lines`] on the documents it names.
     pub fn learn(
         params: BoilerplateParams,
         docs: &[&Tokenized],
         doc_hash: &[u64],
         source: &[Option<u32>],
     ) -> Self {
-        if !params.enabled {
-            return Self::structural_only(params);
-        }
-        // One record per line occurrence: (line, doc, source, prev, next, short).
-        let mut records: Vec<[u64; 6]> = docs
+        let records: Vec<LineRecord> = docs
             .par_iter()
             .enumerate()
-            .flat_map_iter(|(d, t)| {
-                let dh = doc_hash[d];
-                // Unknown sources count as distinct per document.
-                let src = source[d].map_or(dh | 1 << 63, |s| s as u64);
-                let lines = &t.lines;
-                (0..lines.len()).filter_map(move |i| {
-                    let h = lines[i].hash;
-                    if h == 0 {
-                        return None;
-                    }
-                    // Text start and end are unique contexts per document.
-                    let prev = if i > 0 { lines[i - 1].hash } else { dh ^ 0x51 };
-                    let next = lines.get(i + 1).map_or(dh ^ 0x52, |l| l.hash);
-                    let short = lines[i].n_tokens() <= SHORT_LINE || !lines[i].ends_sentence;
-                    Some([h, dh, src, prev, next, short as u64])
-                })
-            })
+            .flat_map_iter(|(d, t)| line_records(t, d as u32, doc_hash[d], source[d]))
             .collect();
+        let (mut model, holders) = Self::learn_lines(params, records);
+        for d in holders {
+            model.add_near_lines(docs[d as usize]);
+        }
+        model
+    }
+
+    /// Learn furniture from the line records of a whole corpus (see [`line_records`]).
+    /// Returns the model, whose near-template trigrams are still to be added, and the
+    /// documents that hold the first occurrence of each learned line: passing those to
+    /// [`BoilerplateModel::add_near_lines`] completes it.
+    pub fn learn_lines(
+        params: BoilerplateParams,
+        mut records: Vec<LineRecord>,
+    ) -> (Self, Vec<u32>) {
+        if !params.enabled {
+            return (Self::structural_only(params), Vec::new());
+        }
         records.par_sort_unstable();
         records.dedup_by(|a, b| a[0] == b[0] && a[1] == b[1]); // exact duplicates count once
-        let decisions: Vec<(u64, Option<Furniture>)> = records
+        let decisions: Vec<(u64, Furniture, u32)> = records
             .par_chunk_by(|a, b| a[0] == b[0])
             .filter(|run| run.len() as u32 >= params.site_min_docs.min(params.common_min_docs))
-            .map(|run| (run[0][0], decide(run, &params)))
-            .collect();
-        let mut model = Self::structural_only(params);
-        for (h, f) in decisions {
-            match f {
-                Some(Furniture::SiteTemplate) => {
-                    model.site.insert(h);
-                }
-                Some(_) => {
-                    model.common.insert(h);
-                }
-                None => {}
-            }
-        }
-        // Word trigrams of the furniture lines, for recognising damaged copies of them.
-        let grams: Vec<u64> = docs
-            .par_iter()
-            .flat_map_iter(|t| {
-                let model = &model;
-                t.lines
-                    .iter()
-                    .filter(move |l| model.learned(l.hash).is_some())
-                    .flat_map(move |l| {
-                        trigrams(&t.tokens[l.tok_start as usize..l.tok_end as usize])
-                    })
+            .filter_map(|run| {
+                let first = run.iter().map(|r| r[6]).min().unwrap_or(0) as u32;
+                decide(run, &params).map(|f| (run[0][0], f, first))
             })
             .collect();
-        model.near.extend(grams);
-        model
+        let mut model = Self::structural_only(params);
+        let mut holders = Vec::with_capacity(decisions.len());
+        for (h, f, first) in decisions {
+            if f == Furniture::SiteTemplate {
+                model.site.insert(h);
+            } else {
+                model.common.insert(h);
+            }
+            holders.push(first);
+        }
+        holders.sort_unstable();
+        holders.dedup();
+        (model, holders)
+    }
+
+    /// Add the word trigrams of the learned lines in `t`, for recognising damaged copies of
+    /// them.
+    pub fn add_near_lines(&mut self, t: &Tokenized) {
+        let grams: Vec<u64> = t
+            .lines
+            .iter()
+            .filter(|l| self.learned(l.hash).is_some())
+            .flat_map(|l| trigrams(&t.tokens[l.tok_start as usize..l.tok_end as usize]))
+            .collect();
+        self.near.extend(grams);
     }
 
     /// Is this line mostly made of the word trigrams of learned furniture (a template line
@@ -385,8 +417,8 @@ fn mark_link_lists(link_like: &[bool], out: &mut [Option<Furniture>]) {
     }
 }
 
-/// Decide one line from its occurrence records `[line, doc, source, prev, next, short]`.
-fn decide(run: &[[u64; 6]], p: &BoilerplateParams) -> Option<Furniture> {
+/// Decide one line from its occurrence records (see [`LineRecord`]).
+fn decide(run: &[LineRecord], p: &BoilerplateParams) -> Option<Furniture> {
     let docs = run.len() as u32;
     let distinct = |col: usize| {
         let mut v: Vec<u64> = run.iter().map(|r| r[col]).collect();

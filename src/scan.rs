@@ -5,7 +5,7 @@
 //! Documents are processed in id order (not input order), so every tie anywhere downstream
 //! is broken by id and the result does not depend on how the input was ordered.
 
-use crate::boilerplate::BoilerplateModel;
+use crate::boilerplate::{BoilerplateModel, LineRecord, line_records};
 use crate::candidates::{containment_candidates, union};
 use crate::cluster::{Cluster, ClusterInput, cluster};
 use crate::config::{PairsScope, ScanConfig};
@@ -159,25 +159,6 @@ fn analyze(
     let mut order: Vec<u32> = (0..n as u32).collect();
     order.par_sort_by(|&a, &b| corpus.docs[a as usize].id.cmp(&corpus.docs[b as usize].id));
 
-    // Tokenize.
-    let bar = progress.bar("tokenize", n as u64);
-    let tokenized: Vec<Tokenized> = order
-        .par_iter()
-        .map_init(
-            || Tokenizer::new(cfg.seed),
-            |tok, &d| {
-                let mut t = Tokenized::default();
-                tok.tokenize(&corpus.text(d as usize), &mut t);
-                bar.inc(1);
-                t
-            },
-        )
-        .collect();
-    bar.finish_and_clear();
-    timer.lap("tokenize");
-
-    // Boilerplate.
-    let doc_hash: Vec<u64> = tokenized.par_iter().map(|t| line_hash(&t.tokens)).collect();
     let mut source_ids: BTreeMap<&str, u32> = BTreeMap::new();
     for d in &order {
         if let Some(s) = &corpus.docs[*d as usize].source {
@@ -194,32 +175,69 @@ fn analyze(
                 .map(|s| source_ids[s])
         })
         .collect();
-    let refs: Vec<&Tokenized> = tokenized.iter().collect();
-    let mut model = BoilerplateModel::learn(cfg.boilerplate, &refs, &doc_hash, &sources);
+
+    // Pass 1: what the boilerplate learner needs of every line. Tokens are not kept (they
+    // would be the largest thing in memory); pass 2 tokenizes again.
+    let tokenize = |tok: &mut Tokenizer, t: &mut Tokenized, i: usize| {
+        tok.tokenize(&corpus.text(order[i] as usize), t);
+    };
+    let bar = progress.bar("tokenize", n as u64);
+    let records: Vec<LineRecord> = (0..n)
+        .into_par_iter()
+        .map_init(
+            || (Tokenizer::new(cfg.seed), Tokenized::default()),
+            |(tok, t), i| {
+                tokenize(tok, t, i);
+                bar.inc(1);
+                line_records(t, i as u32, line_hash(&t.tokens), sources[i]).collect::<Vec<_>>()
+            },
+        )
+        .flatten_iter()
+        .collect();
+    bar.finish_and_clear();
+    timer.lap("tokenize");
+
+    // Boilerplate.
+    let (mut model, holders) = BoilerplateModel::learn_lines(cfg.boilerplate, records);
+    let mut tok = Tokenizer::new(cfg.seed);
+    let mut t = Tokenized::default();
+    for d in holders {
+        tokenize(&mut tok, &mut t, d as usize);
+        model.add_near_lines(&t);
+    }
     if let Some(known) = known {
         model.merge(known);
     }
-    drop(refs);
     timer.lap("boilerplate");
 
     // Features and signatures.
     let k = cfg.num_perm;
     let mut signatures = vec![0u32; n * k];
     let bar = progress.bar("sketch", n as u64);
-    let built: Vec<(DocFeatures, bool)> = tokenized
-        .into_par_iter()
-        .zip(signatures.par_chunks_mut(k.max(1)))
+    let built: Vec<(DocFeatures, bool)> = signatures
+        .par_chunks_mut(k.max(1))
         .zip(order.par_iter())
-        .map_init(features::Scratch::default, |scratch, ((t, sig), &d)| {
-            let furniture = model.classify(&t);
-            let text = corpus.text(d as usize);
-            let out = features::build(&t, &furniture, &text, cfg.ngram, cfg.seed, sig, scratch);
-            bar.inc(1);
-            out
-        })
+        .map_init(
+            || {
+                (
+                    Tokenizer::new(cfg.seed),
+                    Tokenized::default(),
+                    features::Scratch::default(),
+                )
+            },
+            |(tok, t, scratch), (sig, &d)| {
+                let text = corpus.text(d as usize);
+                tok.tokenize(&text, t);
+                let furniture = model.classify(t);
+                let out = features::build(t, &furniture, &text, cfg.ngram, cfg.seed, sig, scratch);
+                bar.inc(1);
+                out
+            },
+        )
         .collect();
     bar.finish_and_clear();
     let (features, active): (Vec<DocFeatures>, Vec<bool>) = built.into_iter().unzip();
+    corpus.release_resident_pages();
     timer.lap("sketch");
     Analysis {
         order,
