@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compare `wirecopy scan` with the peer near-duplicate detectors and the hardware floor.
 
-usage: scripts/compare_peers.py [--sizes 10k,100k] [--tools gaoya-native,rensa-r,datasketch]
+usage: scripts/compare_peers.py [--sizes 10k,100k] [--tools gaoya-native,rensa-r,datasketch] [--ours-args FLAGS]
                                 [--threads 2] [--repeat 3] [--bench ../shared/bench]
 
 For each corpus size (10k, 100k, 1m or a plain number of documents) this
@@ -59,13 +59,13 @@ STAGE_PHASE = {
 }
 
 
-def ours_args(corpus: str, out: str, threads: str) -> str:
+def ours_args(corpus: str, out: str, threads: str, extra: str) -> str:
     return (f"{OURS} scan {corpus} --source-field source --threads {threads} --quiet "
-            f"--format members -o {out}/members.jsonl --pairs {out}/pairs.jsonl")
+            f"--format members -o {out}/members.jsonl --pairs {out}/pairs.jsonl {extra}").rstrip()
 
 
-def harness_cmd() -> str:
-    return (ours_args("{corpus}", "{out}", "{workers}")
+def harness_cmd(extra: str) -> str:
+    return (ours_args("{corpus}", "{out}", "{workers}", extra)
             + " && tail -n +2 {out}/members.jsonl > {out}/clusters.jsonl")
 
 
@@ -106,12 +106,12 @@ def floor_rs(bench: str, corpus: str) -> dict:
     return json.loads(out)
 
 
-def timed_ours(corpus: str, threads: int, repeat: int) -> dict:
+def timed_ours(corpus: str, threads: int, repeat: int, extra: str) -> dict:
     """Median wall and CPU time and largest max RSS of `repeat` runs under /usr/bin/time -v."""
     walls, cpus, rss = [], [], []
     with tempfile.TemporaryDirectory() as out:
         for _ in range(repeat):
-            cmd = ["/usr/bin/time", "-v"] + ours_args(corpus, out, str(threads)).split()
+            cmd = ["/usr/bin/time", "-v"] + ours_args(corpus, out, str(threads), extra).split()
             res = subprocess.run(cmd, capture_output=True, text=True)
             if res.returncode != 0:
                 raise SystemExit(f"ours --threads {threads} failed:\n{res.stderr}")
@@ -177,7 +177,7 @@ def compare(args, label: str, n: int) -> dict:
               "slows every tool and makes the figures noisy", file=sys.stderr)
     cmd = [py, os.path.join(bench, "run_peers.py"), "--corpus", corpus,
            "--truth", os.path.join(data, "truth.jsonl"), "--out", out, "--tools", ",".join(tools),
-           "--workers", str(args.threads), "--cmd", harness_cmd()]
+           "--workers", str(args.threads), "--cmd", harness_cmd(args.ours_args)]
     with open(os.path.join(out, "run_peers.log"), "a") as log:
         run(cmd, stdout=log, stderr=subprocess.STDOUT)
     rows = latest_rows(summary, start)
@@ -187,7 +187,8 @@ def compare(args, label: str, n: int) -> dict:
     rows["ours"]["stage_s"] = ours_phases(os.path.join(out, "ours", "members.jsonl"), rows["ours"]["total_s"])
     warm(corpus)
     floor = floor_rs(bench, corpus)
-    scaling = {t: timed_ours(corpus, t, args.repeat) for t in sorted({1, args.threads})}
+    scaling = ({t: timed_ours(corpus, t, args.repeat, args.ours_args) for t in sorted({1, args.threads})}
+               if args.repeat > 0 else {})
     with open(os.path.join(out, "compare.json"), "w") as fh:
         json.dump({"rows": rows, "floor_rs": floor, "ours_threads": scaling, "load_avg_1m": load}, fh, indent=1)
     return {"label": label, "mb": rows["ours"]["corpus_mb"], "rows": rows, "tools": tools,
@@ -237,13 +238,14 @@ def table(results: list[dict], threads: int) -> str:
         peers = [(r["rows"][t]["total_s"], t) for t in r["tools"] if t != "ours"]
         best = min(peers) if peers else None
         fl = r["floor"]["parse_tokenize_hash_w5_s"]
-        one, many = r["scaling"][1], r["scaling"][threads]
+        one, many = r["scaling"].get(1), r["scaling"].get(threads)
         lines.append("| " + " | ".join([
             r["label"], f"{best[1]} {best[0]:.2f} s" if best else "-", f(ours),
             f"{best[0] / ours:.1f} x" if best else "-", f(fl, "{:.3f}"),
-            f"{ours / (fl / threads):.2f} x", f"{one['wall_s']:.2f} ({one['cpu_s']:.2f})",
-            f"{many['wall_s']:.2f} ({many['cpu_s']:.2f})",
-            f"{one['wall_s'] / many['wall_s']:.2f} x", f"{max(one['max_rss_mb'], many['max_rss_mb']):,.0f}",
+            f"{ours / (fl / threads):.2f} x"] + ([
+                f"{one['wall_s']:.2f} ({one['cpu_s']:.2f})", f"{many['wall_s']:.2f} ({many['cpu_s']:.2f})",
+                f"{one['wall_s'] / many['wall_s']:.2f} x", f"{max(one['max_rss_mb'], many['max_rss_mb']):,.0f}"]
+                if one and many else ["-"] * 4) + [
             f(r["load"])]) + " |")
     return "\n".join(lines)
 
@@ -254,7 +256,10 @@ def main() -> None:
     ap.add_argument("--tools", default="gaoya-native,rensa-r,datasketch",
                     help="peers for run_peers.py (ours is always included)")
     ap.add_argument("--threads", type=int, default=2, help="threads for ours and workers for the peers")
-    ap.add_argument("--repeat", type=int, default=3, help="runs per thread count for the scaling figures")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs per thread count for the scaling figures (0: skip them)")
+    ap.add_argument("--ours-args", default="", metavar="FLAGS",
+                    help="extra flags for wirecopy scan, e.g. --ours-args=--no-changes")
     ap.add_argument("--bench", default=os.path.join(os.path.dirname(REPO), "shared", "bench"),
                     help="the peer harness folder (default ../shared/bench)")
     ap.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
