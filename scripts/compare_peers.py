@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Compare `wirecopy scan` with the peer near-duplicate detectors and the hardware floor.
 
-usage: scripts/compare_peers.py [--sizes 10k,100k] [--tools gaoya-native,rensa-r,datasketch] [--ours-args FLAGS]
-                                [--threads 2] [--repeat 3] [--bench ../shared/bench]
+usage: scripts/compare_peers.py [--sizes 10k,100k] [--tools gaoya-native,rensa-r,datasketch]
+                                [--threads 2] [--repeat 3] [--ours-args FLAGS] [--wait-idle S]
+                                [--bench ../shared/bench] [--skip-build] [--table-only]
 
 For each corpus size (10k, 100k, 1m or a plain number of documents) this
   1. generates the corpus if it is missing:
