@@ -44,8 +44,8 @@ mod verdict;
 pub use verdict::Restyles;
 
 use crate::boilerplate::{BoilerplateModel, Furniture, SHORT_LINE, is_link_like};
-use crate::normalize::{Tokenized, Tokenizer, line_hash};
-use tokens::{NONE, TokenMatch, match_paragraphs, match_tokens};
+use crate::normalize::{Tokenized, Tokenizer};
+use tokens::{NONE, Side, TokenMatch, match_tokens};
 
 /// Share of the smaller paragraph's words that must be matched to link two paragraphs.
 pub const EDGE_SHARE: f64 = 0.25;
@@ -275,6 +275,9 @@ impl<'t> Article<'t> {
     /// recognised) and label its furniture with `model`.
     pub fn new(text: &'t str, seed: u64, model: &BoilerplateModel) -> Self {
         let mut tok = Tokenized::default();
+        // About one word per six bytes of news text: reserve once instead of growing.
+        tok.tokens.reserve(text.len() / 6);
+        tok.token_spans.reserve(text.len() / 6);
         Tokenizer::new(seed).with_spans().tokenize(text, &mut tok);
         let furniture = model.classify(&tok);
         Article {
@@ -330,6 +333,15 @@ impl<'t> Article<'t> {
         ok
     }
 
+    /// Token range of every paragraph.
+    fn paragraph_ranges(&self) -> Vec<(u32, u32)> {
+        self.tok
+            .paragraphs
+            .iter()
+            .map(|p| (p.tok_start, p.tok_end))
+            .collect()
+    }
+
     /// Per token: its paragraph.
     fn paragraph_of_tokens(&self) -> Vec<u32> {
         let mut out = vec![0u32; self.tok.tokens.len()];
@@ -380,41 +392,27 @@ impl<'t> Article<'t> {
 /// Align copy `b` with canonical `a`.
 pub fn align(a: &Article, b: &Article, params: &AlignParams) -> Alignment {
     let (ok_a, ok_b) = (a.matchable(), b.matchable());
-    let longest = a.tok.tokens.len().max(b.tok.tokens.len());
-    let (m, fallback) = if longest > params.max_tokens {
-        let fb = Fallback {
-            tokens: longest,
-            max_tokens: params.max_tokens,
-        };
-        (whole_paragraphs(a, b, &ok_a, &ok_b), Some(fb))
-    } else {
-        let m = match_tokens(&a.tok.tokens, &b.tok.tokens, &ok_a, &ok_b, params.passes);
-        (m, None)
+    let (pa, pb) = (a.paragraph_ranges(), b.paragraph_ranges());
+    let sa = Side {
+        tokens: &a.tok.tokens,
+        ok: &ok_a,
+        paragraphs: &pa,
     };
+    let sb = Side {
+        tokens: &b.tok.tokens,
+        ok: &ok_b,
+        paragraphs: &pb,
+    };
+    let longest = a.tok.tokens.len().max(b.tok.tokens.len());
+    let fallback = (longest > params.max_tokens).then_some(Fallback {
+        tokens: longest,
+        max_tokens: params.max_tokens,
+    });
+    let m = match_tokens(&sa, &sb, params.passes, fallback.is_none());
     let mut al = Labeller::new(a, b, &ok_a, &ok_b, &m).run();
     al.fallback = fallback;
     al.verdict = verdict::verdict(a, b, &al);
     al
-}
-
-/// The fallback matching (see the module docs).
-fn whole_paragraphs(a: &Article, b: &Article, ok_a: &[bool], ok_b: &[bool]) -> TokenMatch {
-    let side = |x: &Article, ok: &[bool]| {
-        let mut ranges = Vec::new();
-        let mut hashes = Vec::new();
-        for (p, para) in x.tok.paragraphs.iter().enumerate() {
-            let r = (para.tok_start, para.tok_end);
-            if r.0 < r.1 && ok[r.0 as usize..r.1 as usize].iter().all(|&o| o) {
-                let h = line_hash(x.paragraph_tokens(p));
-                ranges.push(r);
-                hashes.push((h ^ (h >> 32)) as u32);
-            }
-        }
-        (ranges, hashes)
-    };
-    let (ra, ha) = side(a, ok_a);
-    let (rb, hb) = side(b, ok_b);
-    match_paragraphs(a.tok.tokens.len(), b.tok.tokens.len(), &ra, &rb, &ha, &hb)
 }
 
 /// A link between A paragraph `a` and B paragraph `b`: `w` matched words, `moved` of them
@@ -463,21 +461,36 @@ impl<'x, 't> Labeller<'x, 't> {
                 .collect()
         };
         let (size_a, size_b) = (sizes(a, ok_a), sizes(b, ok_b));
-        let mut keys: Vec<(u32, u32, bool)> = m
-            .b_to_a
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| **i != NONE)
-            .map(|(j, &i)| (para_a[i as usize], para_b[j], m.moved[j]))
-            .collect();
-        keys.sort_unstable();
-        let links: Vec<Link> = keys
-            .chunk_by(|x, y| x.0 == y.0 && x.1 == y.1)
+        // Matched words per paragraph pair: runs in B order first (matches mostly come in
+        // order), then the few runs merged.
+        let mut runs: Vec<Link> = Vec::new();
+        for (j, &i) in m.b_to_a.iter().enumerate() {
+            if i == NONE {
+                continue;
+            }
+            let (pa, pb) = (para_a[i as usize], para_b[j]);
+            let moved = m.moved[j] as u32;
+            match runs.last_mut() {
+                Some(l) if l.a == pa && l.b == pb => {
+                    l.w += 1;
+                    l.moved += moved;
+                }
+                _ => runs.push(Link {
+                    a: pa,
+                    b: pb,
+                    w: 1,
+                    moved,
+                }),
+            }
+        }
+        runs.sort_unstable_by_key(|l| (l.a, l.b));
+        let links: Vec<Link> = runs
+            .chunk_by(|x, y| x.a == y.a && x.b == y.b)
             .map(|run| Link {
-                a: run[0].0,
-                b: run[0].1,
-                w: run.len() as u32,
-                moved: run.iter().filter(|k| k.2).count() as u32,
+                a: run[0].a,
+                b: run[0].b,
+                w: run.iter().map(|l| l.w).sum(),
+                moved: run.iter().map(|l| l.moved).sum(),
             })
             .filter(|l| {
                 let smaller = size_a[l.a as usize].min(size_b[l.b as usize]);
@@ -584,7 +597,20 @@ impl<'x, 't> Labeller<'x, 't> {
             .iter()
             .rposition(|p| p.label != Label::Boilerplate)
             .map_or(0, |p| p as u32 + 1);
-        let restyles = verdict::restyles(self.a, self.b, &self.m.b_to_a, |i, j| {
+        // Words of linked B paragraphs; those of byte-identical ones cannot differ, except
+        // the last, whose separator runs into the next paragraph.
+        let ranges = self
+            .b
+            .tok
+            .paragraphs
+            .iter()
+            .zip(&b_paras)
+            .filter_map(|(p, q)| match q.label {
+                _ if q.partners.is_empty() => None,
+                Label::Shared => Some((p.tok_end.max(1) - 1, p.tok_end)),
+                _ => Some((p.tok_start, p.tok_end)),
+            });
+        let restyles = verdict::restyles(self.a, self.b, &self.m.b_to_a, ranges, |i, j| {
             self.partners_b[self.para_b[j] as usize].contains(&self.para_a[i])
         });
         Alignment {
@@ -766,7 +792,10 @@ impl<'x, 't> Labeller<'x, 't> {
                 a_bytes: (a_paras[a0].start, a_paras[a1 - 1].end),
                 b_bytes: (b_paras[b0].start, b_paras[b1 - 1].end),
                 moved,
-                words: self.word_changes(comp, c, (a0, a1), (b0, b1)),
+                words: match kind {
+                    OpKind::Shared | OpKind::Restyled => Vec::new(), // same words
+                    _ => self.word_changes(comp, c, (a0, a1), (b0, b1)),
+                },
             });
         }
         self.emit_unlinked_a(

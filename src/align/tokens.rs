@@ -1,25 +1,30 @@
 //! Token matching: which word of B is which word of A.
 //!
-//! A patience-style diff over the normalized token streams (Cohen's patience diff, as in
-//! `similar` and git): word k-grams that occur exactly once in both ranges are anchors, the
-//! longest increasing subsequence of the anchors (by position in A, taken in B order) is the
-//! in-order backbone, and every gap between two backbone anchors is aligned the same way with
+//! The first pass is in order. Whole paragraphs come first: a paragraph whose word sequence
+//! occurs once in each text is matched whole, in the order of the longest increasing chain
+//! of such paragraphs — most paragraphs of a copy are unchanged, and this costs a hash per
+//! paragraph. The gaps between matched paragraphs (edited, merged, split, added, dropped
+//! text) are then aligned word by word by a patience-style diff (Cohen's patience diff, as
+//! in `similar` and git): word k-grams that occur exactly once in both ranges are anchors,
+//! the longest increasing subsequence of the anchors (by position in A, taken in B order) is
+//! the backbone, and every gap between two backbone anchors is aligned the same way with
 //! uniqueness recomputed inside the gap, then with shorter grams, and finally — when the gap
 //! is small — exactly by an LCS table. Common prefixes and suffixes of each range are matched
 //! first, which extends every anchor along its diagonal for free.
 //!
 //! Unique grams, not all shared grams, make the backbone: a phrase repeated in one text
 //! ("the hospital said") cannot pull the alignment out of order, and a word substitution
-//! breaks only the grams that contain it. The first pass is monotone; moved text shows up as
-//! leftovers on both sides, so later passes align what is still unmatched and their matches
-//! are flagged as moved.
+//! breaks only the grams that contain it. Moved text shows up as leftovers on both sides, so
+//! later passes align what is still unmatched, by trigram anchors only, and their matches are
+//! flagged as moved.
 //!
-//! Cost: each recursion level sorts the grams of disjoint ranges (O(n log n) per level), the
+//! Cost: each recursion level counts the grams of disjoint ranges in a hash table and takes
+//! the longest increasing subsequence of the unique ones (O(n log n) per level), the
 //! depth is at most [`MAX_DEPTH`], an LCS table is built only for gaps of at most
 //! [`DP_CELLS`] cells, and there are at most `passes` passes. The caller bounds `n` (see
-//! `AlignParams::max_tokens`).
+//! `AlignParams::max_tokens`); beyond it, only the whole-paragraph step runs.
 
-use crate::normalize::fmix64;
+use crate::normalize::line_hash;
 
 /// No partner.
 pub const NONE: u32 = u32::MAX;
@@ -38,8 +43,6 @@ const MAX_DEPTH: u32 = 12;
 /// Matches found after the first pass (moved text) must come in runs of at least this many
 /// tokens.
 const MOVED_RUN: usize = 4;
-/// Position tag of B entries in the gram table (positions stay below 2^31).
-const SIDE_B: u32 = 1 << 31;
 
 /// A token-level matching of two texts.
 #[derive(Debug, Clone)]
@@ -68,64 +71,123 @@ impl TokenMatch {
     }
 }
 
-/// Match the tokens of A and B. Only tokens with `ok_*` set take part (furniture is left
-/// out). At most `passes` passes; matches of passes after the first are flagged moved.
-pub fn match_tokens(
-    ta: &[u32],
-    tb: &[u32],
-    ok_a: &[bool],
-    ok_b: &[bool],
-    passes: usize,
-) -> TokenMatch {
-    let mut m = TokenMatch::new(ta.len(), tb.len());
-    let mut pairs = Vec::new();
-    for pass in 0..passes {
-        let ia: Vec<u32> = (0..ta.len() as u32)
-            .filter(|&i| ok_a[i as usize] && m.a_to_b[i as usize] == NONE)
-            .collect();
-        let ib: Vec<u32> = (0..tb.len() as u32)
-            .filter(|&j| ok_b[j as usize] && m.b_to_a[j as usize] == NONE)
-            .collect();
-        if ia.is_empty() || ib.is_empty() {
-            break;
-        }
-        let sa: Vec<u32> = ia.iter().map(|&i| ta[i as usize]).collect();
-        let sb: Vec<u32> = ib.iter().map(|&j| tb[j as usize]).collect();
-        pairs.clear();
-        diff(&sa, &sb, (0, 0), K_FIRST, 2, 0, &mut pairs);
-        if pass > 0 {
-            keep_runs(&mut pairs, MOVED_RUN);
-        }
-        if pairs.is_empty() {
-            break;
-        }
-        for &(x, y) in &pairs {
-            m.link(ia[x as usize], ib[y as usize], pass > 0);
-        }
-    }
-    m
+/// One text as the matcher sees it.
+pub struct Side<'x> {
+    pub tokens: &'x [u32],
+    /// Per token: takes part in matching (furniture does not).
+    pub ok: &'x [bool],
+    /// Token range of every paragraph.
+    pub paragraphs: &'x [(u32, u32)],
 }
 
-/// The fallback matching: whole paragraphs with equal token sequences, aligned by the same
-/// patience diff over paragraph hashes; their tokens are matched one to one. `pa`/`pb` are
-/// the token ranges of the paragraphs taking part and `ha`/`hb` their hashes.
-pub fn match_paragraphs(
-    na: usize,
-    nb: usize,
-    pa: &[(u32, u32)],
-    pb: &[(u32, u32)],
-    ha: &[u32],
-    hb: &[u32],
-) -> TokenMatch {
-    let mut m = TokenMatch::new(na, nb);
-    let mut pairs = Vec::new();
-    diff(ha, hb, (0, 0), 1, 1, 0, &mut pairs);
-    for (x, y) in pairs {
-        let (ra, rb) = (pa[x as usize], pb[y as usize]);
-        if ra.1 - ra.0 == rb.1 - rb.0 {
-            for t in 0..ra.1 - ra.0 {
-                m.link(ra.0 + t, rb.0 + t, false);
+impl Side<'_> {
+    /// Paragraphs that can be matched whole (words, none excluded), with their hashes.
+    fn whole_paragraphs(&self) -> (Vec<(u32, u32)>, Vec<u32>) {
+        self.paragraphs
+            .iter()
+            .filter(|r| r.0 < r.1 && self.ok[r.0 as usize..r.1 as usize].iter().all(|&o| o))
+            .map(|&r| {
+                let h = line_hash(&self.tokens[r.0 as usize..r.1 as usize]);
+                (r, (h ^ (h >> 32)) as u32)
+            })
+            .unzip()
+    }
+
+    /// Tokens of `range` taking part and not matched yet: positions into `idx`, tokens into
+    /// `seq`.
+    fn open(&self, range: (u32, u32), partner: &[u32], idx: &mut Vec<u32>, seq: &mut Vec<u32>) {
+        idx.clear();
+        seq.clear();
+        for i in range.0..range.1 {
+            if self.ok[i as usize] && partner[i as usize] == NONE {
+                idx.push(i);
+                seq.push(self.tokens[i as usize]);
             }
+        }
+    }
+}
+
+/// Match the tokens of A and B (see the module docs). With `words` false only whole
+/// paragraphs are matched (the budget fallback). At most `passes` passes; matches of passes
+/// after the first are flagged moved.
+pub fn match_tokens(a: &Side, b: &Side, passes: usize, words: bool) -> TokenMatch {
+    let (na, nb) = (a.tokens.len() as u32, b.tokens.len() as u32);
+    let mut m = TokenMatch::new(na as usize, nb as usize);
+    // Whole paragraphs.
+    let (ra, ha) = a.whole_paragraphs();
+    let (rb, hb) = b.whole_paragraphs();
+    let mut d = Differ {
+        min_k: 1,
+        ..Differ::default()
+    };
+    d.diff(&ha, &hb, (0, 0), 1, 0);
+    let whole: Vec<((u32, u32), (u32, u32))> = d
+        .out
+        .iter()
+        .map(|&(x, y)| (ra[x as usize], rb[y as usize]))
+        .filter(|(x, y)| {
+            a.tokens[x.0 as usize..x.1 as usize] == b.tokens[y.0 as usize..y.1 as usize]
+        })
+        .collect();
+    for &(x, y) in &whole {
+        for t in 0..x.1 - x.0 {
+            m.link(x.0 + t, y.0 + t, false);
+        }
+    }
+    if !words {
+        return m;
+    }
+    // Word by word in the gaps between them.
+    let (mut ia, mut ib, mut sa, mut sb) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    d.min_k = 2;
+    let mut from = (0u32, 0u32);
+    for k in 0..=whole.len() {
+        let to = whole.get(k).map_or((na, nb), |(x, y)| (x.0, y.0));
+        a.open((from.0, to.0), &m.a_to_b, &mut ia, &mut sa);
+        b.open((from.1, to.1), &m.b_to_a, &mut ib, &mut sb);
+        if !sa.is_empty() && !sb.is_empty() {
+            d.out.clear();
+            d.diff(&sa, &sb, (0, 0), K_FIRST, 0);
+            for &(x, y) in &d.out {
+                m.link(ia[x as usize], ib[y as usize], false);
+            }
+        }
+        if let Some((x, y)) = whole.get(k) {
+            from = (x.1, y.1);
+        }
+    }
+    // Moved text, sought with whole trigrams only: it must come in runs anyway.
+    d.min_k = K_FIRST;
+    a.open((0, na), &m.a_to_b, &mut ia, &mut sa);
+    b.open((0, nb), &m.b_to_a, &mut ib, &mut sb);
+    for pass in 1..passes {
+        if pass > 1 {
+            // What the previous pass left over.
+            let left = |idx: &mut Vec<u32>, seq: &mut Vec<u32>, partner: &[u32]| {
+                let mut n = 0;
+                for k in 0..idx.len() {
+                    if partner[idx[k] as usize] == NONE {
+                        (idx[n], seq[n]) = (idx[k], seq[k]);
+                        n += 1;
+                    }
+                }
+                idx.truncate(n);
+                seq.truncate(n);
+            };
+            left(&mut ia, &mut sa, &m.a_to_b);
+            left(&mut ib, &mut sb, &m.b_to_a);
+        }
+        if sa.len() < MOVED_RUN || sb.len() < MOVED_RUN {
+            break;
+        }
+        d.out.clear();
+        d.diff(&sa, &sb, (0, 0), K_FIRST, 0);
+        keep_runs(&mut d.out, MOVED_RUN);
+        if d.out.is_empty() {
+            break;
+        }
+        for &(x, y) in &d.out {
+            m.link(ia[x as usize], ib[y as usize], true);
         }
     }
     m
@@ -142,141 +204,220 @@ fn keep_runs(pairs: &mut Vec<(u32, u32)>, min: usize) {
     *pairs = kept;
 }
 
-/// Align `a` with `b` (positions offset by `off`), appending matched pairs in increasing
-/// order. Anchors are unique `k`-grams; without any, `k` shrinks down to `min_k`.
-fn diff(
-    a: &[u32],
-    b: &[u32],
-    off: (u32, u32),
-    k: usize,
+/// Hash of a gram. Tokens are already hashes, so one multiply per token mixes enough; the
+/// table indexes by the high bits.
+fn gram(tokens: &[u32]) -> u64 {
+    tokens.iter().fold(tokens.len() as u64, |h, &t| {
+        (h.rotate_left(32) ^ t as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    })
+}
+
+/// A gram in the counting table of [`Differ::anchors`]; in use when its `epoch` is the
+/// current call's.
+#[derive(Debug, Default, Clone, Copy)]
+struct GramSlot {
+    hash: u64,
+    /// Position of its first occurrence in A.
+    pos_a: u32,
+    count_a: u16,
+    count_b: u16,
+    epoch: u32,
+}
+
+/// One diff and the buffers its recursion shares.
+#[derive(Default)]
+struct Differ {
+    /// Matched pairs, in increasing order.
+    out: Vec<(u32, u32)>,
+    /// Shortest gram length tried when no longer gram anchors a range.
     min_k: usize,
-    depth: u32,
-    out: &mut Vec<(u32, u32)>,
-) {
-    let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    out.extend((0..pre as u32).map(|t| (off.0 + t, off.1 + t)));
-    let (a, b) = (&a[pre..], &b[pre..]);
-    let off = (off.0 + pre as u32, off.1 + pre as u32);
-    let suf = a
-        .iter()
-        .rev()
-        .zip(b.iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let (ma, mb) = (&a[..a.len() - suf], &b[..b.len() - suf]);
-    if !ma.is_empty() && !mb.is_empty() {
-        if ma.len() * mb.len() <= DP_CELLS && ma.len().max(mb.len()) <= DP_SIDE {
-            lcs(ma, mb, off, out);
-        } else if depth < MAX_DEPTH {
-            let chain = anchors(ma, mb, k);
-            if !chain.is_empty() {
-                let (mut ca, mut cb) = (0usize, 0usize);
-                for (x, y) in chain {
-                    let (x, y) = (x as usize, y as usize);
-                    if x < ca || y < cb {
-                        continue; // overlaps the previous gram; the next gap's prefix extends it
+    table_grams: Vec<GramSlot>,
+    epoch: u32,
+    b_grams: Vec<u64>,
+    candidates: Vec<(u32, u32)>,
+    tails: Vec<usize>,
+    prev: Vec<usize>,
+    /// The backbones of the ranges being aligned, innermost last.
+    chains: Vec<(u32, u32)>,
+    table: Vec<u16>,
+}
+
+impl Differ {
+    /// Align `a` with `b` (positions offset by `off`), appending matched pairs in increasing
+    /// order. Anchors are unique `k`-grams; without any, `k` shrinks down to `min_k`.
+    fn diff(&mut self, a: &[u32], b: &[u32], off: (u32, u32), k: usize, depth: u32) {
+        let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        self.out
+            .extend((0..pre as u32).map(|t| (off.0 + t, off.1 + t)));
+        let (a, b) = (&a[pre..], &b[pre..]);
+        let off = (off.0 + pre as u32, off.1 + pre as u32);
+        let suf = a
+            .iter()
+            .rev()
+            .zip(b.iter().rev())
+            .take_while(|(x, y)| x == y)
+            .count();
+        let (ma, mb) = (&a[..a.len() - suf], &b[..b.len() - suf]);
+        if !ma.is_empty() && !mb.is_empty() {
+            if ma.len() * mb.len() <= DP_CELLS && ma.len().max(mb.len()) <= DP_SIDE {
+                self.lcs(ma, mb, off);
+            } else if depth < MAX_DEPTH {
+                let start = self.chains.len();
+                self.anchors(ma, mb, k);
+                let end = self.chains.len();
+                if start < end {
+                    let (mut ca, mut cb) = (0usize, 0usize);
+                    for n in start..end {
+                        let (x, y) = self.chains[n];
+                        let (x, y) = (x as usize, y as usize);
+                        if x < ca || y < cb {
+                            continue; // overlaps the previous gram; the next gap's prefix extends it
+                        }
+                        let gap_off = (off.0 + ca as u32, off.1 + cb as u32);
+                        self.diff(&ma[ca..x], &mb[cb..y], gap_off, k, depth + 1);
+                        let at = (off.0 + x as u32, off.1 + y as u32);
+                        self.out.extend((0..k as u32).map(|t| (at.0 + t, at.1 + t)));
+                        ca = x + k;
+                        cb = y + k;
                     }
+                    self.chains.truncate(start);
                     let gap_off = (off.0 + ca as u32, off.1 + cb as u32);
-                    diff(&ma[ca..x], &mb[cb..y], gap_off, k, min_k, depth + 1, out);
-                    out.extend((0..k as u32).map(|t| (off.0 + x as u32 + t, off.1 + y as u32 + t)));
-                    ca = x + k;
-                    cb = y + k;
+                    self.diff(&ma[ca..], &mb[cb..], gap_off, k, depth + 1);
+                } else if k > self.min_k {
+                    self.diff(ma, mb, off, k - 1, depth + 1);
                 }
-                let gap_off = (off.0 + ca as u32, off.1 + cb as u32);
-                diff(&ma[ca..], &mb[cb..], gap_off, k, min_k, depth + 1, out);
-            } else if k > min_k {
-                diff(ma, mb, off, k - 1, min_k, depth + 1, out);
             }
         }
+        let (la, lb) = (off.0 + ma.len() as u32, off.1 + mb.len() as u32);
+        self.out.extend((0..suf as u32).map(|t| (la + t, lb + t)));
     }
-    let (la, lb) = (off.0 + ma.len() as u32, off.1 + mb.len() as u32);
-    out.extend((0..suf as u32).map(|t| (la + t, lb + t)));
-}
 
-/// Hash of a gram.
-fn gram(tokens: &[u32]) -> u64 {
-    let mut h = tokens.len() as u64;
-    for &t in tokens {
-        h = (h ^ t as u64)
-            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-            .rotate_left(29);
-    }
-    fmix64(h)
-}
-
-/// The in-order backbone: grams unique in both `a` and `b`, as (pos in a, pos in b), the
-/// longest chain increasing in both.
-fn anchors(a: &[u32], b: &[u32], k: usize) -> Vec<(u32, u32)> {
-    if a.len() < k || b.len() < k {
-        return Vec::new();
-    }
-    let mut keys: Vec<(u64, u32)> = Vec::with_capacity(a.len() + b.len());
-    keys.extend(a.windows(k).enumerate().map(|(i, w)| (gram(w), i as u32)));
-    keys.extend(
-        b.windows(k)
-            .enumerate()
-            .map(|(j, w)| (gram(w), j as u32 | SIDE_B)),
-    );
-    keys.sort_unstable();
-    // In a run of equal grams the A entries sort first (B positions carry the top bit).
-    let mut pairs: Vec<(u32, u32)> = keys
-        .chunk_by(|x, y| x.0 == y.0)
-        .filter(|run| run.len() == 2 && run[0].1 & SIDE_B == 0 && run[1].1 & SIDE_B != 0)
-        .map(|run| (run[0].1, run[1].1 & !SIDE_B))
-        .collect();
-    pairs.sort_unstable_by_key(|p| p.1);
-    longest_increasing(&pairs)
-}
-
-/// Longest subsequence of `pairs` (sorted by `.1`) whose `.0` strictly increases.
-fn longest_increasing(pairs: &[(u32, u32)]) -> Vec<(u32, u32)> {
-    let mut tails: Vec<usize> = Vec::new(); // index of the smallest tail of each length
-    let mut prev = vec![usize::MAX; pairs.len()];
-    for (n, p) in pairs.iter().enumerate() {
-        let len = tails.partition_point(|&t| pairs[t].0 < p.0);
-        if len > 0 {
-            prev[n] = tails[len - 1];
+    /// Push the in-order backbone of `a` and `b` on `chains`: grams unique in both, as (pos
+    /// in a, pos in b), the longest chain increasing in both. Grams are counted in an
+    /// open-addressing table sized for the range (linear, no sort); candidates come out in
+    /// B order.
+    fn anchors(&mut self, a: &[u32], b: &[u32], k: usize) {
+        if a.len() < k || b.len() < k {
+            return;
         }
-        if len == tails.len() {
-            tails.push(n);
-        } else {
-            tails[len] = n;
+        // At most half full. Slots of earlier calls are stale by their epoch, so the table is
+        // never cleared, only grown.
+        let cap = (2 * (a.len() + b.len())).next_power_of_two();
+        let (mask, shift) = (cap - 1, 64 - cap.trailing_zeros());
+        if self.table_grams.len() < cap {
+            self.table_grams.resize(cap, GramSlot::default());
         }
-    }
-    let mut chain = Vec::with_capacity(tails.len());
-    let mut at = tails.last().copied().unwrap_or(usize::MAX);
-    while at != usize::MAX {
-        chain.push(pairs[at]);
-        at = prev[at];
-    }
-    chain.reverse();
-    chain
-}
-
-/// Exact longest common subsequence of two short ranges.
-fn lcs(a: &[u32], b: &[u32], off: (u32, u32), out: &mut Vec<(u32, u32)>) {
-    let (n, m) = (a.len(), b.len());
-    let w = m + 1;
-    let mut t = vec![0u16; (n + 1) * w];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            t[i * w + j] = if a[i] == b[j] {
-                t[(i + 1) * w + j + 1] + 1
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.table_grams.fill(GramSlot::default());
+            self.epoch = 1;
+        }
+        let (table, epoch) = (&mut self.table_grams, self.epoch);
+        // The slot of gram hash `h`: its own, or the free one where it goes.
+        let find = |table: &[GramSlot], h: u64| {
+            let mut at = (h >> shift) as usize;
+            while table[at].epoch == epoch && table[at].hash != h {
+                at = (at + 1) & mask;
+            }
+            at
+        };
+        for (i, w) in a.windows(k).enumerate() {
+            let h = gram(w);
+            let at = find(table, h);
+            let slot = &mut table[at];
+            if slot.epoch != epoch {
+                *slot = GramSlot {
+                    hash: h,
+                    pos_a: i as u32,
+                    count_a: 1,
+                    count_b: 0,
+                    epoch,
+                };
             } else {
-                t[(i + 1) * w + j].max(t[i * w + j + 1])
-            };
+                slot.count_a = slot.count_a.saturating_add(1);
+            }
+        }
+        self.b_grams.clear();
+        for w in b.windows(k) {
+            let h = gram(w);
+            self.b_grams.push(h);
+            let at = find(table, h);
+            let slot = &mut table[at];
+            if slot.epoch != epoch {
+                *slot = GramSlot {
+                    hash: h,
+                    pos_a: 0,
+                    count_a: 0,
+                    count_b: 0,
+                    epoch,
+                };
+            }
+            slot.count_b = slot.count_b.saturating_add(1);
+        }
+        self.candidates.clear();
+        for (j, &h) in self.b_grams.iter().enumerate() {
+            let slot = table[find(table, h)];
+            if slot.count_a == 1 && slot.count_b == 1 {
+                self.candidates.push((slot.pos_a, j as u32));
+            }
+        }
+        self.longest_increasing();
+    }
+
+    /// Push the longest subsequence of `candidates` (sorted by `.1`) whose `.0` strictly
+    /// increases on `chains`.
+    fn longest_increasing(&mut self) {
+        let pairs = &self.candidates;
+        self.tails.clear();
+        self.prev.clear();
+        self.prev.resize(pairs.len(), usize::MAX);
+        for (n, p) in pairs.iter().enumerate() {
+            let len = self.tails.partition_point(|&t| pairs[t].0 < p.0);
+            if len > 0 {
+                self.prev[n] = self.tails[len - 1];
+            }
+            if len == self.tails.len() {
+                self.tails.push(n);
+            } else {
+                self.tails[len] = n;
+            }
+        }
+        let start = self.chains.len();
+        self.chains.resize(start + self.tails.len(), (0, 0));
+        let mut at = self.tails.last().copied().unwrap_or(usize::MAX);
+        for slot in (start..self.chains.len()).rev() {
+            self.chains[slot] = pairs[at];
+            at = self.prev[at];
         }
     }
-    let (mut i, mut j) = (0, 0);
-    while i < n && j < m {
-        if a[i] == b[j] {
-            out.push((off.0 + i as u32, off.1 + j as u32));
-            i += 1;
-            j += 1;
-        } else if t[(i + 1) * w + j] >= t[i * w + j + 1] {
-            i += 1;
-        } else {
-            j += 1;
+
+    /// Exact longest common subsequence of two short ranges.
+    fn lcs(&mut self, a: &[u32], b: &[u32], off: (u32, u32)) {
+        let (n, m) = (a.len(), b.len());
+        let w = m + 1;
+        let t = &mut self.table;
+        t.clear();
+        t.resize((n + 1) * w, 0);
+        for i in (0..n).rev() {
+            for j in (0..m).rev() {
+                t[i * w + j] = if a[i] == b[j] {
+                    t[(i + 1) * w + j + 1] + 1
+                } else {
+                    t[(i + 1) * w + j].max(t[i * w + j + 1])
+                };
+            }
+        }
+        let (mut i, mut j) = (0, 0);
+        while i < n && j < m {
+            if a[i] == b[j] {
+                self.out.push((off.0 + i as u32, off.1 + j as u32));
+                i += 1;
+                j += 1;
+            } else if t[(i + 1) * w + j] >= t[i * w + j + 1] {
+                i += 1;
+            } else {
+                j += 1;
+            }
         }
     }
 }
@@ -289,8 +430,19 @@ mod tests {
         vec![true; n]
     }
 
+    /// Match `a` and `b` as one paragraph each.
+    fn run(a: &[u32], b: &[u32], ok_a: &[bool], ok_b: &[bool]) -> TokenMatch {
+        let (pa, pb) = ([(0, a.len() as u32)], [(0, b.len() as u32)]);
+        let side = |tokens, ok, paragraphs| Side {
+            tokens,
+            ok,
+            paragraphs,
+        };
+        match_tokens(&side(a, ok_a, &pa), &side(b, ok_b, &pb), 3, true)
+    }
+
     fn matched(a: &[u32], b: &[u32]) -> Vec<(u32, u32)> {
-        let m = match_tokens(a, b, &all(a.len()), &all(b.len()), 3);
+        let m = run(a, b, &all(a.len()), &all(b.len()));
         (0..b.len() as u32)
             .filter(|&j| m.b_to_a[j as usize] != NONE)
             .map(|j| (m.b_to_a[j as usize], j))
@@ -314,7 +466,7 @@ mod tests {
         let mut b: Vec<u32> = a[40..50].to_vec();
         b.extend_from_slice(&a[..40]);
         b.extend_from_slice(&a[50..]);
-        let m = match_tokens(&a, &b, &all(60), &all(60), 3);
+        let m = run(&a, &b, &all(60), &all(60));
         assert!(m.b_to_a.iter().all(|&i| i != NONE));
         assert!(m.moved[..10].iter().all(|&x| x));
         assert!(m.moved[10..].iter().all(|&x| !x));
@@ -333,17 +485,18 @@ mod tests {
         let a: Vec<u32> = (1..=20).collect();
         let mut ok = all(20);
         ok[5] = false;
-        let m = match_tokens(&a, &a, &ok, &all(20), 3);
+        let m = run(&a, &a, &ok, &all(20));
         assert_eq!(m.a_to_b[5], NONE);
         assert_eq!(m.a_to_b.iter().filter(|&&j| j != NONE).count(), 19);
     }
 
     #[test]
     fn lis_is_increasing_and_longest() {
-        let pairs = [(5, 0), (1, 1), (2, 2), (9, 3), (3, 4), (4, 5)];
-        assert_eq!(
-            longest_increasing(&pairs),
-            vec![(1, 1), (2, 2), (3, 4), (4, 5)]
-        );
+        let mut d = Differ {
+            candidates: vec![(5, 0), (1, 1), (2, 2), (9, 3), (3, 4), (4, 5)],
+            ..Differ::default()
+        };
+        d.longest_increasing();
+        assert_eq!(d.chains, vec![(1, 1), (2, 2), (3, 4), (4, 5)]);
     }
 }

@@ -115,28 +115,37 @@ fn word_restyles(x: &str, y: &str, out: &mut Restyles) {
     }
 }
 
-/// Restyling over the matched words `b_to_a` accepted by `kept(i, j)` and the separators
-/// between consecutive ones.
+/// The bytes of a range of `x`'s text.
+fn bytes<'t>(x: &Article<'t>, (s, e): (u32, u32)) -> &'t [u8] {
+    &x.text.as_bytes()[s as usize..e as usize]
+}
+
+/// Restyling over the matched words `b_to_a` of B token ranges `ranges` accepted by
+/// `kept(i, j)`, and the separators after them.
 pub(super) fn restyles(
     a: &Article,
     b: &Article,
     b_to_a: &[u32],
+    ranges: impl Iterator<Item = (u32, u32)>,
     kept: impl Fn(usize, usize) -> bool,
 ) -> Restyles {
     let (sa, sb) = (&a.tok.token_spans, &b.tok.token_spans);
     let mut out = Restyles::default();
-    for (j, &i) in b_to_a.iter().enumerate() {
+    for j in ranges.flat_map(|(s, e)| s as usize..e as usize) {
+        let i = b_to_a[j];
         if i == NONE || !kept(i as usize, j) {
             continue;
         }
         let i = i as usize;
-        word_restyles(a.slice(sa[i]), b.slice(sb[j]), &mut out);
+        // Bytes first: strings only where they differ.
+        if bytes(a, sa[i]) != bytes(b, sb[j]) {
+            word_restyles(a.slice(sa[i]), b.slice(sb[j]), &mut out);
+        }
         if j + 1 < b_to_a.len() && b_to_a[j + 1] == i as u32 + 1 {
-            separator_restyles(
-                a.slice((sa[i].1, sa[i + 1].0)),
-                b.slice((sb[j].1, sb[j + 1].0)),
-                &mut out,
-            );
+            let (ga, gb) = ((sa[i].1, sa[i + 1].0), (sb[j].1, sb[j + 1].0));
+            if bytes(a, ga) != bytes(b, gb) {
+                separator_restyles(a.slice(ga), b.slice(gb), &mut out);
+            }
         }
     }
     out
@@ -323,29 +332,29 @@ fn edits_clause(a: &Article, b: &Article, al: &Alignment) -> Option<String> {
     ))
 }
 
-/// Furniture blocks of B that A does not have.
-fn boilerplate_clause(a: &Article, b: &Article, al: &Alignment) -> Option<String> {
-    let mut a_lines: Vec<u64> = a
+/// Furniture of `x` (paragraphs `paras`) whose lines `other` does not have, in blocks of
+/// consecutive paragraphs: per block its line indices and whether it is a link list.
+fn furniture_blocks(x: &Article, paras: &[Para], other: &Article) -> Vec<(Vec<usize>, bool)> {
+    let mut known: Vec<u64> = other
         .tok
         .lines
         .iter()
         .map(|l| l.hash)
         .filter(|&h| h != 0)
         .collect();
-    a_lines.sort_unstable();
-    let tb = &b.tok;
-    // Blocks: runs of consecutive boilerplate paragraphs; per block its new lines.
-    let mut blocks: Vec<(Vec<usize>, bool)> = Vec::new(); // (line indices, is link list)
+    known.sort_unstable();
+    let t = &x.tok;
+    let mut blocks: Vec<(Vec<usize>, bool)> = Vec::new();
     let mut prev: Option<usize> = None;
-    for (q, p) in al.b.iter().enumerate() {
+    for (q, p) in paras.iter().enumerate() {
         if p.label != Label::Boilerplate {
             continue;
         }
-        let para = &tb.paragraphs[q];
+        let para = &t.paragraphs[q];
         let lines: Vec<usize> = (para.line_start as usize..para.line_end as usize)
             .filter(|&l| {
-                let h = tb.lines[l].hash;
-                h == 0 || a_lines.binary_search(&h).is_err()
+                let h = t.lines[l].hash;
+                h == 0 || known.binary_search(&h).is_err()
             })
             .collect();
         if lines.is_empty() {
@@ -353,7 +362,7 @@ fn boilerplate_clause(a: &Article, b: &Article, al: &Alignment) -> Option<String
         }
         let link = lines
             .iter()
-            .any(|&l| b.furniture[l] == Some(Furniture::LinkList));
+            .any(|&l| x.furniture[l] == Some(Furniture::LinkList));
         match blocks.last_mut() {
             Some(block) if prev == Some(q - 1) => {
                 block.0.extend(lines);
@@ -363,16 +372,21 @@ fn boilerplate_clause(a: &Article, b: &Article, al: &Alignment) -> Option<String
         }
         prev = Some(q);
     }
-    let line_text = |l: usize| b.slice((tb.lines[l].start, tb.lines[l].end));
+    blocks
+}
+
+/// "a 14-line link list (“…” / “…”)" or "3 blocks of boilerplate (9 lines: “…”, “…”)".
+fn describe_blocks(x: &Article, blocks: &[(Vec<usize>, bool)]) -> Option<String> {
+    let t = &x.tok;
     let first = |block: &[usize]| -> String {
         let shown: Vec<String> = block
             .iter()
             .take(2)
-            .map(|&l| quote(line_text(l), 40))
+            .map(|&l| quote(x.slice((t.lines[l].start, t.lines[l].end)), 40))
             .collect();
         shown.join(" / ")
     };
-    match blocks.as_slice() {
+    match blocks {
         [] => None,
         [(lines, link)] => {
             let what = if *link {
@@ -381,17 +395,12 @@ fn boilerplate_clause(a: &Article, b: &Article, al: &Alignment) -> Option<String
                 "block of boilerplate"
             };
             let n = lines.len();
-            let size = if n == 1 {
-                "a 1-line".to_string()
-            } else {
-                format!("a {n}-line")
-            };
-            Some(format!("adds {size} {what} ({})", first(lines)))
+            Some(format!("a {n}-line {what} ({})", first(lines)))
         }
         _ => {
             let n: usize = blocks.iter().map(|b| b.0.len()).sum();
             Some(format!(
-                "adds {} blocks of boilerplate ({n} lines: {})",
+                "{} blocks of boilerplate ({n} lines: {})",
                 blocks.len(),
                 blocks
                     .iter()
@@ -400,6 +409,16 @@ fn boilerplate_clause(a: &Article, b: &Article, al: &Alignment) -> Option<String
                     .join(", ")
             ))
         }
+    }
+}
+
+/// Furniture B adds, and A's furniture B does without.
+fn boilerplate_clauses(a: &Article, b: &Article, al: &Alignment, out: &mut Vec<String>) {
+    if let Some(added) = describe_blocks(b, &furniture_blocks(b, &al.b, a)) {
+        out.push(format!("adds {added}"));
+    }
+    if let Some(dropped) = describe_blocks(a, &furniture_blocks(a, &al.a, b)) {
+        out.push(format!("leaves out A's {dropped}"));
     }
 }
 
@@ -425,7 +444,7 @@ pub(super) fn verdict(a: &Article, b: &Article, al: &Alignment) -> String {
             )
         ));
     }
-    clauses.extend(boilerplate_clause(a, b, al));
+    boilerplate_clauses(a, b, al, &mut clauses);
     let mut v = if clauses.is_empty() {
         "B has the same paragraphs and words as A".to_string()
     } else {

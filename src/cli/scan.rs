@@ -3,6 +3,7 @@
 use super::{DetectArgs, EXIT_OK, Format, InputArgs, emit, init_threads, read_inputs, usage_error};
 use crate::config::{PairsScope, ScanConfig};
 use crate::progress::Progress;
+use crate::report::changes::MemberChanges;
 use crate::report::{self, ScanReport};
 use crate::scan::scan;
 use clap::{Args, ValueEnum};
@@ -43,6 +44,9 @@ pub struct ScanArgs {
     /// Which pairs --pairs lists: the accepted ones, or every verified candidate.
     #[arg(long, value_enum, default_value = "accepted", requires = "pairs")]
     pub pairs_scope: PairsScopeArg,
+    /// Skip the paragraph alignment of members with their canonical (no change summaries).
+    #[arg(long)]
+    pub no_changes: bool,
 }
 
 fn print_s_curve(cfg: &ScanConfig) {
@@ -93,18 +97,20 @@ pub fn run(a: &ScanArgs) -> i32 {
         }
     }
     out.timings.insert(0, ("read", read_secs));
-    let report = ScanReport::new(
+    let mut report = ScanReport::new(
         &corpus,
         &out,
         &cfg,
         &a.input.read_options(),
         &a.input.names(),
     );
+    let changes = MemberChanges::for_report(&mut report, &corpus, &out, &cfg, !a.no_changes);
+    let changes = changes.as_ref();
     let write = |w: &mut dyn std::io::Write| match a.format {
-        Format::Text => report::text::write_text(&report, w),
-        Format::Json => report::json::write_json(&report, w),
-        Format::Jsonl => report::json::write_jsonl(&report, w),
-        Format::Csv => report::csv::write_csv(&report, w),
+        Format::Text => report::text::write_text_with(&report, changes, w),
+        Format::Json => report::json::write_json_with(&report, changes, w),
+        Format::Jsonl => report::json::write_jsonl_with(&report, changes, w),
+        Format::Csv => report::csv::write_csv_with(&report, changes, w),
         Format::Members => report::members::write_members(&report, w),
     };
     emit(a.output.as_deref(), write)

@@ -27,10 +27,84 @@
 //! other at the point where it applies. Labels are those of [`Label`]; `truncated_after` in
 //! `changes` is a 1-based A paragraph number.
 
-use crate::align::{Alignment, Article, Label, Op, OpKind, Para, Summary};
-use crate::report::SCHEMA_VERSION;
+use crate::align::{AlignParams, Alignment, Article, Label, Op, OpKind, Para, Summary, align};
+use crate::config::ScanConfig;
+use crate::input::Corpus;
+use crate::report::{SCHEMA_VERSION, ScanReport};
+use crate::scan::ScanOutput;
+use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 use std::io::Write;
+
+/// The change summaries of a report's members against their canonical: per cluster, per
+/// member (None for the canonical), parallel to `ScanReport::clusters`.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct MemberChanges(pub Vec<Vec<Option<Summary>>>);
+
+impl MemberChanges {
+    /// Align every member of `out.clusters` with its canonical. Clusters and their members
+    /// are aligned in parallel; each canonical is tokenized once. `seed` is the scan's, so
+    /// that the furniture learned by the scan (`out.boilerplate`) is recognised.
+    pub fn compute(corpus: &Corpus, out: &ScanOutput, seed: u64, params: &AlignParams) -> Self {
+        let text = |d: u32| corpus.text(out.order[d as usize] as usize);
+        let summaries = out
+            .clusters
+            .par_iter()
+            .map(|c| {
+                let canonical_text = text(c.canonical);
+                let canonical = Article::new(&canonical_text, seed, &out.boilerplate);
+                c.members
+                    .par_iter()
+                    .map(|m| {
+                        (m.doc != c.canonical).then(|| {
+                            let member_text = text(m.doc);
+                            let member = Article::new(&member_text, seed, &out.boilerplate);
+                            align(&canonical, &member, params).summary()
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        MemberChanges(summaries)
+    }
+
+    /// For a scan report built from `out` (`ScanReport::new`): compute the summaries unless
+    /// `enabled` is false, echo that (and the alignment budget) in the report's parameters,
+    /// and time the work as the `changes` stage.
+    pub fn for_report(
+        report: &mut ScanReport,
+        corpus: &Corpus,
+        out: &ScanOutput,
+        cfg: &ScanConfig,
+        enabled: bool,
+    ) -> Option<Self> {
+        report.params.push(("changes", json!(enabled)));
+        if !enabled {
+            return None;
+        }
+        let started = std::time::Instant::now();
+        let params = AlignParams::default();
+        let changes = MemberChanges::compute(corpus, out, cfg.seed, &params);
+        report
+            .params
+            .push(("align_max_tokens", json!(params.max_tokens)));
+        report
+            .timings
+            .push(("changes", started.elapsed().as_secs_f64()));
+        Some(changes)
+    }
+
+    /// The summaries of cluster `c`'s members.
+    pub fn cluster(&self, c: usize) -> Option<&[Option<Summary>]> {
+        self.0.get(c).map(Vec::as_slice)
+    }
+}
+
+/// Summary of member `m` of a cluster whose summaries are `cluster` (see
+/// [`MemberChanges::cluster`]).
+pub fn member_summary(cluster: Option<&[Option<Summary>]>, m: usize) -> Option<&Summary> {
+    cluster.and_then(|c| c.get(m)).and_then(Option::as_ref)
+}
 
 /// The change summary of a copy (scan's `changes` object and diff's `changes`).
 pub fn summary_json(s: &Summary) -> Value {

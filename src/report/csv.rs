@@ -2,15 +2,19 @@
 //!
 //! Columns: `cluster,canonical,id,source,date,relation,chained,jaccard,member_in_canonical,
 //! canonical_in_member,coverage,shared_shingles,shared_paragraphs,paragraphs,added_words,
-//! dropped_words,truncated_after`. Lines starting with `#` before the header echo the schema
+//! dropped_words,truncated_after,changes`. `changes` is the compact change summary against
+//! the canonical (non-zero paragraph counts as `label:n`, then `truncated_after:t`; see
+//! `report::changes::summary_compact`; the one-line verdict is in JSON and the text view),
+//! empty for the canonical and when not computed. Lines starting with `#` before the header echo the schema
 //! version and the parameters, so a CSV file still says what produced it.
 
+use super::changes::{MemberChanges, member_summary, summary_compact};
 use super::{SCHEMA_VERSION, ScanReport};
 use std::io::Write;
 
 pub const COLUMNS: &str = "cluster,canonical,id,source,date,relation,chained,jaccard,\
 member_in_canonical,canonical_in_member,coverage,shared_shingles,shared_paragraphs,paragraphs,\
-added_words,dropped_words,truncated_after";
+added_words,dropped_words,truncated_after,changes";
 
 /// Quote a field when it holds a comma, quote, or line break.
 pub fn field(s: &str) -> String {
@@ -22,6 +26,15 @@ pub fn field(s: &str) -> String {
 }
 
 pub fn write_csv(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
+    write_csv_with(r, None, w)
+}
+
+/// CSV with the members' change summaries.
+pub fn write_csv_with(
+    r: &ScanReport,
+    changes: Option<&MemberChanges>,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
     writeln!(
         w,
         "# wirecopy {} schema_version {SCHEMA_VERSION}",
@@ -31,11 +44,13 @@ pub fn write_csv(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
         writeln!(w, "# {k}={v}")?;
     }
     writeln!(w, "{COLUMNS}")?;
-    for c in &r.clusters {
-        for m in &c.members {
+    for (i, c) in r.clusters.iter().enumerate() {
+        let summaries = changes.and_then(|ch| ch.cluster(i));
+        for (j, m) in c.members.iter().enumerate() {
+            let summary = member_summary(summaries, j);
             writeln!(
                 w,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                 field(&c.id),
                 field(&c.canonical),
                 field(&m.id),
@@ -53,6 +68,7 @@ pub fn write_csv(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
                 m.added_words,
                 m.dropped_words,
                 m.truncated_after.map(|p| p.to_string()).unwrap_or_default(),
+                field(&summary.map(summary_compact).unwrap_or_default()),
             )?;
         }
     }

@@ -14,19 +14,39 @@
 //!                                  "jaccard", "member_in_canonical", "canonical_in_member",
 //!                                  "coverage", "shared_shingles", "shared_paragraphs",
 //!                                  "paragraphs", "added_words", "dropped_words",
-//!                                  "truncated_after" } ] } ] }
+//!                                  "truncated_after", "changes" } ] } ] }
 //! ```
+//!
+//! `changes` is the member's paragraph alignment with the canonical (A = canonical, B =
+//! member; see `wirecopy::align`), null for the canonical and when not computed
+//! (`scan --no-changes`, other commands):
+//!
+//! ```text
+//! { "shared", "restyled", "edited", "merged", "split", "moved", "added", "boilerplate":
+//!       number of the member's paragraphs with that label,
+//!   "dropped": number of the canonical's paragraphs missing from the member,
+//!   "truncated_after": 1-based canonical paragraph after which the member stops, or null,
+//!   "verdict": one line, e.g. "B is A truncated after paragraph 2 of 9; adds a 6-line
+//!              link list (…)",
+//!   "fallback": true when a text exceeded the alignment budget (params.align_max_tokens
+//!               words) and only whole paragraphs were compared }
+//! ```
+//!
+//! `params.changes` says whether the summaries were computed; `timings.changes` is their
+//! cost.
 //!
 //! The canonical is the first member (relation `canonical`). Scores are rounded to four
 //! decimals. Everything but `timings` is byte-identical for the same input and parameters.
 //! `--format jsonl` writes a header line `{"schema_version", "tool", "params", "stats",
 //! "timings"}` and then one cluster object per line, as in `clusters` above.
 
+use super::changes::{MemberChanges, member_summary, summary_json};
 use super::{ClusterRow, MemberRow, SCHEMA_VERSION, ScanReport};
+use crate::align::Summary;
 use serde_json::{Map, Value, json};
 use std::io::Write;
 
-fn member(m: &MemberRow) -> Value {
+fn member(m: &MemberRow, changes: Option<&Summary>) -> Value {
     json!({
         "id": m.id,
         "source": m.source,
@@ -43,16 +63,35 @@ fn member(m: &MemberRow) -> Value {
         "added_words": m.added_words,
         "dropped_words": m.dropped_words,
         "truncated_after": m.truncated_after,
+        "changes": changes.map(summary_json),
     })
 }
 
 pub fn cluster(c: &ClusterRow) -> Value {
+    cluster_with(c, None)
+}
+
+/// A cluster with its members' change summaries (see [`MemberChanges::cluster`]).
+pub fn cluster_with(c: &ClusterRow, changes: Option<&[Option<Summary>]>) -> Value {
+    let members: Vec<Value> = c
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| member(m, member_summary(changes, i)))
+        .collect();
     json!({
         "id": c.id,
         "canonical": c.canonical,
         "size": c.members.len(),
-        "members": c.members.iter().map(member).collect::<Vec<_>>(),
+        "members": members,
     })
+}
+
+fn clusters(r: &ScanReport, changes: Option<&MemberChanges>) -> impl Iterator<Item = Value> {
+    r.clusters
+        .iter()
+        .enumerate()
+        .map(move |(i, c)| cluster_with(c, changes.and_then(|ch| ch.cluster(i))))
 }
 
 fn header(r: &ScanReport) -> Map<String, Value> {
@@ -111,10 +150,19 @@ fn header(r: &ScanReport) -> Map<String, Value> {
 
 /// The whole report as one JSON document.
 pub fn write_json(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
+    write_json_with(r, None, w)
+}
+
+/// The whole report with the members' change summaries.
+pub fn write_json_with(
+    r: &ScanReport,
+    changes: Option<&MemberChanges>,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
     let mut m = header(r);
     m.insert(
         "clusters".into(),
-        Value::Array(r.clusters.iter().map(cluster).collect()),
+        Value::Array(clusters(r, changes).collect()),
     );
     serde_json::to_writer_pretty(&mut *w, &Value::Object(m))?;
     writeln!(w)
@@ -128,9 +176,18 @@ pub fn write_header_line(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<(
 
 /// A header line, then one cluster per line.
 pub fn write_jsonl(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
+    write_jsonl_with(r, None, w)
+}
+
+/// JSONL with the members' change summaries.
+pub fn write_jsonl_with(
+    r: &ScanReport,
+    changes: Option<&MemberChanges>,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
     write_header_line(r, w)?;
-    for c in &r.clusters {
-        serde_json::to_writer(&mut *w, &cluster(c))?;
+    for c in clusters(r, changes) {
+        serde_json::to_writer(&mut *w, &c)?;
         writeln!(w)?;
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! The human summary: what was read, the clusters with their members, and the totals.
 
 use super::ScanReport;
+use super::changes::{MemberChanges, member_summary};
 use std::io::Write;
 
 fn param<'a>(r: &'a ScanReport, key: &str) -> &'a serde_json::Value {
@@ -12,8 +13,18 @@ fn param<'a>(r: &'a ScanReport, key: &str) -> &'a serde_json::Value {
 }
 
 pub fn write_text(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
+    write_text_with(r, None, w)
+}
+
+/// The summary with each member's change verdict on a line below it.
+pub fn write_text_with(
+    r: &ScanReport,
+    changes: Option<&MemberChanges>,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
     let s = &r.stats;
-    for c in &r.clusters {
+    for (i, c) in r.clusters.iter().enumerate() {
+        let summaries = changes.and_then(|ch| ch.cluster(i));
         let canon = &c.members[0];
         writeln!(
             w,
@@ -27,7 +38,7 @@ pub fn write_text(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
                 .map(|s| format!(" ({s})"))
                 .unwrap_or_default()
         )?;
-        for m in &c.members {
+        for (j, m) in c.members.iter().enumerate() {
             let mut line = format!(
                 "  {:<10} {:<28} {:<24}",
                 m.relation.as_str(),
@@ -51,6 +62,9 @@ pub fn write_text(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
                 }
             }
             writeln!(w, "{}", line.trim_end())?;
+            if let Some(summary) = member_summary(summaries, j) {
+                writeln!(w, "             \u{21b3} {}", summary.verdict)?;
+            }
         }
         writeln!(w)?;
     }
