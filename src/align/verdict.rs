@@ -375,51 +375,61 @@ fn furniture_blocks(x: &Article, paras: &[Para], other: &Article) -> Vec<(Vec<us
     blocks
 }
 
-/// "a 14-line link list (“…” / “…”)" or "3 blocks of boilerplate (9 lines: “…”, “…”)".
-fn describe_blocks(x: &Article, blocks: &[(Vec<usize>, bool)]) -> Option<String> {
+/// At most this many furniture blocks are described one by one.
+const BLOCKS_SHOWN: usize = 3;
+
+/// One block: "a 14-line link list (“…” / “…”)" with `lines` lines quoted, "block of
+/// boilerplate" for furniture that is not a link list (`block` in a list).
+fn describe_block(
+    x: &Article,
+    (lines, link): &(Vec<usize>, bool),
+    quoted: usize,
+    block: &str,
+) -> String {
     let t = &x.tok;
-    let first = |block: &[usize]| -> String {
-        let shown: Vec<String> = block
-            .iter()
-            .take(2)
-            .map(|&l| quote(x.slice((t.lines[l].start, t.lines[l].end)), 40))
-            .collect();
-        shown.join(" / ")
-    };
-    match blocks {
+    let shown: Vec<String> = lines
+        .iter()
+        .take(quoted)
+        .map(|&l| quote(x.slice((t.lines[l].start, t.lines[l].end)), 40))
+        .collect();
+    let what = if *link { "link list" } else { block };
+    format!("a {}-line {what} ({})", lines.len(), shown.join(" / "))
+}
+
+/// `verb` and the furniture blocks of `x` that `other` does not have ("adds a 6-line link
+/// list (…)", or as a list: "adds boilerplate: a 2-line block (…) and …"); None without any.
+fn furniture_clause(
+    verb: &str,
+    x: &Article,
+    paras: &[Para],
+    other: &Article,
+    as_list: bool,
+) -> Option<String> {
+    let blocks = furniture_blocks(x, paras, other);
+    match blocks.as_slice() {
         [] => None,
-        [(lines, link)] => {
-            let what = if *link {
-                "link list"
-            } else {
-                "block of boilerplate"
-            };
-            let n = lines.len();
-            Some(format!("a {n}-line {what} ({})", first(lines)))
-        }
-        _ => {
-            let n: usize = blocks.iter().map(|b| b.0.len()).sum();
-            Some(format!(
-                "{} blocks of boilerplate ({n} lines: {})",
-                blocks.len(),
-                blocks
-                    .iter()
-                    .map(|b| first(&b.0[..1]))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
+        [one] if !as_list => Some(format!(
+            "{verb} {}",
+            describe_block(x, one, 2, "block of boilerplate")
+        )),
+        many => {
+            let mut parts: Vec<String> = many
+                .iter()
+                .take(BLOCKS_SHOWN)
+                .map(|b| describe_block(x, b, 1, "block"))
+                .collect();
+            if many.len() > BLOCKS_SHOWN {
+                parts.push(format!("{} more blocks", many.len() - BLOCKS_SHOWN));
+            }
+            Some(format!("{verb} boilerplate: {}", join_and(&parts)))
         }
     }
 }
 
 /// Furniture B adds, and A's furniture B does without.
 fn boilerplate_clauses(a: &Article, b: &Article, al: &Alignment, out: &mut Vec<String>) {
-    if let Some(added) = describe_blocks(b, &furniture_blocks(b, &al.b, a)) {
-        out.push(format!("adds {added}"));
-    }
-    if let Some(dropped) = describe_blocks(a, &furniture_blocks(a, &al.a, b)) {
-        out.push(format!("leaves out A's {dropped}"));
-    }
+    out.extend(furniture_clause("adds", b, &al.b, a, false));
+    out.extend(furniture_clause("leaves out A's", a, &al.a, b, true));
 }
 
 /// The verdict of an alignment (see the module docs).
