@@ -37,7 +37,7 @@ use crate::index::{self, Entry, IndexedDoc, SketchParams, SnapshotIndex, sketch_
 use crate::input::{Corpus, ReadOptions};
 use crate::progress::Progress;
 use crate::report::{ClusterRow, MemberRow, ScanReport, round4};
-use crate::scan::{ScanOutput, analyze_with_furniture, detect_timed};
+use crate::scan::{Analysis, ScanOutput, analyze_with_furniture, detect_timed};
 use crate::verify::{LEAD_WINDOW, PairScore, VerifyParams};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -116,7 +116,9 @@ pub fn check(
         ..Default::default()
     };
     let lap = Instant::now();
-    let postings = Postings::new(index, cfg.bucket_cap);
+    let wanted = Wanted::of(&analysis, &index.params);
+    let postings = Postings::new(index, cfg.bucket_cap, &wanted);
+    drop(wanted);
     let k = cfg.num_perm;
     let bar = progress.bar("compare", analysis.order.len() as u64);
     let found: Vec<(Option<IndexMatch>, DocCounts)> = (0..analysis.order.len())
@@ -231,18 +233,78 @@ struct Postings {
     cap: usize,
 }
 
+/// A bitmap of the keys some new document will look up, on the keys' top bits. Index
+/// entries it does not hold cannot be found, so they stay out of the tables: most of a
+/// snapshot shares nothing with a new batch, and building tables of all of it took more
+/// time than all the lookups.
+struct KeyFilter {
+    bits: Vec<u64>,
+    shift: u32,
+}
+
+impl KeyFilter {
+    fn new(keys: &[u32]) -> Self {
+        // About 16 bits per key: one key in 16 that is not wanted passes.
+        let log = (usize::BITS - (16 * keys.len()).leading_zeros()).clamp(6, 28);
+        let shift = 32 - log;
+        let mut bits = vec![0u64; 1 << (log - 6)];
+        for &k in keys {
+            let i = (k >> shift) as usize;
+            bits[i >> 6] |= 1 << (i & 63);
+        }
+        KeyFilter { bits, shift }
+    }
+
+    fn contains(&self, key: u32) -> bool {
+        let i = (key >> self.shift) as usize;
+        self.bits[i >> 6] & (1 << (i & 63)) != 0
+    }
+}
+
+/// What the new documents will look up: per band their band keys, and their sketch hashes.
+struct Wanted {
+    bands: Vec<KeyFilter>,
+    sketch: KeyFilter,
+}
+
+impl Wanted {
+    fn of(analysis: &Analysis, p: &SketchParams) -> Self {
+        let k = p.num_perm as usize;
+        let (mut bands, mut sketch) = (vec![Vec::new(); p.bands as usize], Vec::new());
+        let (mut keys, mut entries) = (Vec::new(), Vec::new());
+        for (i, f) in analysis.features.iter().enumerate() {
+            if !analysis.active[i] {
+                continue;
+            }
+            index::band_keys_of(&analysis.signatures[i * k..][..k], p, &mut keys);
+            for (band, &key) in bands.iter_mut().zip(&keys) {
+                band.push(key);
+            }
+            sketch_of(f, p, &mut entries);
+            sketch.extend(entries.iter().map(|e| e.0));
+        }
+        Wanted {
+            bands: bands.iter().map(|b| KeyFilter::new(b)).collect(),
+            sketch: KeyFilter::new(&sketch),
+        }
+    }
+}
+
 impl Postings {
-    fn new(index: &SnapshotIndex, cap: usize) -> Self {
+    fn new(index: &SnapshotIndex, cap: usize, wanted: &Wanted) -> Self {
         let p = index.params;
         let n = index.len();
         let bands = (0..p.bands as usize)
             .into_par_iter()
             .map(|b| {
+                let filter = &wanted.bands[b];
                 Table::new(
                     (0..n)
                         .filter_map(|d| {
                             let keys = index.doc(d).band_keys;
-                            (!keys.is_empty()).then(|| (keys[b], d as u32))
+                            keys.get(b)
+                                .filter(|&&key| filter.contains(key))
+                                .map(|&key| (key, d as u32))
                         })
                         .collect(),
                 )
@@ -256,7 +318,7 @@ impl Postings {
                     doc.sketch_hashes
                         .iter()
                         .zip(doc.sketch_positions)
-                        .filter(move |&(&h, &pos)| keep(h, pos))
+                        .filter(move |&(&h, &pos)| wanted.sketch.contains(h) && keep(h, pos))
                         .map(move |(&h, _)| (h, d as u32))
                 })
                 .collect()
@@ -265,10 +327,16 @@ impl Postings {
             || Table::new(entries(&|h, _| sampled(h, p.sample_rate))),
             || Table::new(entries(&|_, pos| pos < p.lead)),
         );
-        let mut sample_counts = vec![0u32; n];
-        for &(_, d) in &samples.entries {
-            sample_counts[d as usize] += 1;
-        }
+        let sample_counts = (0..n)
+            .into_par_iter()
+            .map(|d| {
+                let doc = index.doc(d);
+                doc.sketch_hashes
+                    .iter()
+                    .filter(|&&h| sampled(h, p.sample_rate))
+                    .count() as u32
+            })
+            .collect();
         let bodies = Table::new(
             (0..n)
                 .filter_map(|d| {
@@ -304,9 +372,10 @@ struct Scratch {
     /// Sorted positions of all of B's shingles, and of its sampled ones.
     b_all: Vec<u32>,
     b_sampled: Vec<u32>,
-    /// B positions of the chain, sorted.
-    in_chain_b: Vec<u32>,
-    probes: Vec<(u32, bool)>,
+    /// Positions of B's sketch entries, sorted.
+    b_probes: Vec<u32>,
+    /// A's sketch entries by position: (position, index in the sketch).
+    a_order: Vec<(u32, u32)>,
 }
 
 #[derive(Default)]
@@ -443,6 +512,9 @@ type SharedEntry = (u32, u32, u32, bool);
 /// the sorted positions of all its shingles and of its sampled ones.
 fn prepare(b: &DocFeatures, p: &SketchParams, s: &mut Scratch) {
     sketch_of(b, p, &mut s.entries);
+    s.b_probes.clear();
+    s.b_probes.extend(s.entries.iter().map(|e| e.1));
+    s.b_probes.sort_unstable();
     s.b_all.clear();
     s.b_sampled.clear();
     for (&h, &pos) in b.shingles.iter().zip(&b.positions) {
@@ -519,9 +591,17 @@ fn estimate(a: &IndexedDoc, b: &DocFeatures, p: &SketchParams, s: &mut Scratch) 
         k = s.back[k as usize];
     }
     s.chain.reverse();
+    // A's sketch entries in position order: (position, index in the sketch).
+    s.a_order.clear();
+    s.a_order.extend(
+        a.sketch_positions
+            .iter()
+            .enumerate()
+            .map(|(i, &pos)| (pos, i as u32)),
+    );
+    s.a_order.sort_unstable();
     s.a_sorted.clear();
-    s.a_sorted.extend_from_slice(a.sketch_positions);
-    s.a_sorted.sort_unstable();
+    s.a_sorted.extend(s.a_order.iter().map(|e| e.0));
     let aligned = passages(&s.chain, &s.a_sorted, &s.b_all, &s.b_sampled, p);
     // Shared entries off the chain count as their inclusion weight (Horvitz–Thompson):
     // one for a lead shingle, `sample_rate` for a sampled one.
@@ -540,24 +620,19 @@ fn estimate(a: &IndexedDoc, b: &DocFeatures, p: &SketchParams, s: &mut Scratch) 
     }
     // B's probes are its own sketch entries (a uniform sample of B, like A's); an entry is
     // shared when the chain passes through its position (positions are first occurrences,
-    // so they identify shingles).
-    s.in_chain_b.clear();
-    s.in_chain_b.extend(s.chain.iter().map(|e| e.1));
-    s.in_chain_b.sort_unstable();
+    // so they identify shingles; the chain's B positions increase).
     let cover_a = cover(
-        a.sketch_positions
+        s.a_order
             .iter()
-            .copied()
-            .zip(s.in_chain_a.iter().copied()),
+            .map(|&(pos, i)| (pos, s.in_chain_a[i as usize])),
         p,
-        &mut s.probes,
     );
+    let chain = &s.chain;
     let cover_b = cover(
-        s.entries
+        s.b_probes
             .iter()
-            .map(|e| (e.1, s.in_chain_b.binary_search(&e.1).is_ok())),
+            .map(|&pos| (pos, chain.binary_search_by_key(&pos, |e| e.1).is_ok())),
         p,
-        &mut s.probes,
     );
     let ratio = |x: f64, y: f64| if y > 0.0 { (x / y).min(1.0) } else { 0.0 };
     let cap = na.min(nb);
@@ -635,14 +710,8 @@ fn passages(
 /// `sample_rate` — and the share of probe weight inside shared passages estimates the share
 /// of the text they cover. A gap between two chain entries is bridged when the probes in it
 /// weigh no more than `max(ngram, sample_rate)` (one changed word, or one unshared sample).
-fn cover(
-    entries: impl Iterator<Item = (u32, bool)>,
-    p: &SketchParams,
-    probes: &mut Vec<(u32, bool)>,
-) -> f64 {
-    probes.clear();
-    probes.extend(entries);
-    probes.sort_unstable();
+/// `probes` come in position order.
+fn cover(probes: impl Iterator<Item = (u32, bool)>, p: &SketchParams) -> f64 {
     let weight = |pos: u32| {
         if pos < p.lead {
             1
@@ -653,7 +722,7 @@ fn cover(
     let bridge = p.ngram.max(p.sample_rate) as u64;
     let (mut total, mut covered, mut gap) = (0u64, 0u64, 0u64);
     let mut in_passage = false;
-    for &(pos, shared) in probes.iter() {
+    for (pos, shared) in probes {
         let w = weight(pos);
         total += w;
         if shared {
