@@ -21,7 +21,8 @@
 //!    Measured on the generated 100k corpus (10k new documents against an index of the
 //!    other 90k; `scripts/eval_check.py`), 99.3 % of the new documents flagged copy a
 //!    document of their own story, and 94.6 % of the new documents whose story is in the
-//!    snapshot are flagged (an exact scan of the whole corpus finds 97.5 %).
+//!    snapshot are flagged (an exact scan of the whole corpus puts 98.7 % in a cluster with a
+//!    snapshot document).
 //! 2. Which new documents copy each other? The ordinary scan pipeline over the new batch,
 //!    with the index's furniture added to what the batch teaches; these scores are exact.
 //!

@@ -11,8 +11,8 @@
 //!   ([`crate::candidates::LEAD_SHINGLES`]) and the consistent 1-in-`sample_rate` sample of
 //!   the rest ([`crate::candidates::sampled`]) — each with its body token position. They
 //!   propose truncated and padded copies, and they are what scores against an indexed
-//!   document are *estimated* from (see `check`): a sampled shingle stands for `sample_rate`
-//!   shingles, a lead shingle for itself;
+//!   document are *estimated* from (see `check`): where the sketch meets a new document's
+//!   shingles, and in what order;
 //! * its shingle and body word counts, and the hashes that make exact and restyled copies
 //!   certain (`text_hash`, `body_hash`).
 //!
