@@ -60,8 +60,6 @@ pub struct IndexMatch {
     pub score: PairScore,
     /// Estimated relation of the new document to the indexed one.
     pub relation: Relation,
-    /// Indexed documents the new document copies.
-    pub matches: u32,
 }
 
 /// Counts of what `check` did.
@@ -163,7 +161,7 @@ pub fn check(
 }
 
 /// (key, document) pairs grouped by key, with a directory on the key's top bits. Keys are
-/// hashes, so a directory slot holds about one key: a lookup reads one slot and a short run,
+/// hashes, so a directory slot holds about two keys: a lookup reads one slot and a short run,
 /// where a binary search over millions of entries takes some twenty cache misses (lookups
 /// were 85 % of the comparison when they were binary searches). Built by a counting sort,
 /// in linear time.
@@ -480,21 +478,13 @@ fn compare(
                     indexed: c,
                     score: est.score,
                     relation,
-                    matches: 0,
                 },
                 id,
             ));
         }
     }
     s.candidates = candidates;
-    let matched = counts.matched as u32;
-    (
-        best.map(|(m, _)| IndexMatch {
-            matches: matched,
-            ..m
-        }),
-        counts,
-    )
+    (best.map(|(m, _)| m), counts)
 }
 
 /// Estimated scores of an (indexed A, new B) pair.
