@@ -5,13 +5,14 @@ use super::{
 };
 use crate::cluster::Relation;
 use crate::config::CanonicalPolicy;
-use crate::dedup::{self, DEFAULT_REDUNDANT, Fate};
+use crate::dedup::{self, DEFAULT_REDUNDANT, Fate, Plan};
+use crate::input::Corpus;
 use crate::progress::Progress;
 use crate::report::{ScanReport, Staged, stage_dir, stage_file};
 use crate::scan::scan;
 use clap::Args;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct DedupArgs {
@@ -198,6 +199,49 @@ fn check_outputs(a: &DedupArgs) -> Result<(), i32> {
     Ok(())
 }
 
+/// Write every requested output under a temporary name beside its target (see
+/// [`Staged`]); nothing is in place until all are written and committed.
+fn stage_outputs(
+    a: &DedupArgs,
+    corpus: &Corpus,
+    plan: &Plan,
+    report: &ScanReport,
+) -> Result<Vec<Staged>, (PathBuf, std::io::Error)> {
+    let kept = |f: &Fate| !f.removed;
+    let removed = |f: &Fate| f.removed;
+    let mut staged = Vec::new();
+    let mut file = |path: &Option<PathBuf>,
+                    fill: &dyn Fn(&mut dyn Write) -> std::io::Result<()>|
+     -> Result<(), (PathBuf, std::io::Error)> {
+        if let Some(path) = path {
+            staged.push(stage_file(path, fill).map_err(|e| (path.clone(), e))?);
+        }
+        Ok(())
+    };
+    if a.annotate {
+        file(&a.output, &|w| {
+            dedup::write_annotated(corpus, plan, report, w)
+        })?;
+    } else {
+        file(&a.output, &|w| dedup::write_records(corpus, plan, kept, w))?;
+    }
+    file(&a.removed, &|w| {
+        dedup::write_records(corpus, plan, removed, w)
+    })?;
+    file(&a.map, &|w| dedup::write_map(corpus, plan, report, w))?;
+    file(&a.rejects, &|w| dedup::write_rejects(corpus, w))?;
+    let dirs: [(&Option<PathBuf>, &dyn Fn(&Fate) -> bool); 2] =
+        [(&a.output_dir, &kept), (&a.removed_dir, &removed)];
+    for (dir, select) in dirs {
+        if let Some(dir) = dir {
+            let s = stage_dir(dir).map_err(|e| (dir.clone(), e))?;
+            dedup::write_files(corpus, plan, select, s.path()).map_err(|e| (dir.clone(), e))?;
+            staged.push(s);
+        }
+    }
+    Ok(staged)
+}
+
 /// Run `wirecopy dedup`.
 pub fn run(a: &DedupArgs) -> i32 {
     let mut cfg = match a.detect.request().resolve() {
@@ -247,55 +291,14 @@ pub fn run(a: &DedupArgs) -> i32 {
         "every record is kept, removed or rejected"
     );
 
-    let kept = |f: &Fate| !f.removed;
-    let removed = |f: &Fate| f.removed;
-    let mut staged: Vec<Staged> = Vec::new();
-    let mut stage = |path: &Path, fill: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| {
-        stage_file(path, fill)
-            .map(|s| staged.push(s))
-            .map_err(|e| (path.to_path_buf(), e))
+    let staged = match stage_outputs(a, &corpus, &plan, &report) {
+        Ok(staged) => staged,
+        Err((path, e)) => {
+            eprintln!("wirecopy: error: cannot write {}: {e}", path.display());
+            return EXIT_OUTPUT;
+        }
     };
-    let result = (|| {
-        if let Some(path) = &a.output {
-            if a.annotate {
-                stage(path, &|w| {
-                    dedup::write_annotated(&corpus, &plan, &report, w)
-                })?;
-            } else {
-                stage(path, &|w| dedup::write_records(&corpus, &plan, kept, w))?;
-            }
-        }
-        if let Some(path) = &a.removed {
-            stage(path, &|w| dedup::write_records(&corpus, &plan, removed, w))?;
-        }
-        if let Some(path) = &a.map {
-            stage(path, &|w| dedup::write_map(&corpus, &plan, &report, w))?;
-        }
-        if let Some(path) = &a.rejects {
-            stage(path, &|w| dedup::write_rejects(&corpus, w))?;
-        }
-        Ok(())
-    })();
-    let mut staged_dirs = Vec::new();
-    let result = result.and_then(|()| {
-        for (dir, select) in [
-            (&a.output_dir, &kept as &dyn Fn(&Fate) -> bool),
-            (&a.removed_dir, &removed),
-        ] {
-            if let Some(dir) = dir {
-                let s = stage_dir(dir).map_err(|e| (dir.clone(), e))?;
-                dedup::write_files(&corpus, &plan, select, s.path())
-                    .map_err(|e| (dir.clone(), e))?;
-                staged_dirs.push(s);
-            }
-        }
-        Ok(())
-    });
-    if let Err((path, e)) = result {
-        eprintln!("wirecopy: error: cannot write {}: {e}", path.display());
-        return EXIT_OUTPUT;
-    }
-    for s in staged.into_iter().chain(staged_dirs) {
+    for s in staged {
         let target = s.target().to_path_buf();
         if let Err(e) = s.commit() {
             eprintln!("wirecopy: error: cannot write {}: {e}", target.display());
