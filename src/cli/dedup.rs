@@ -230,15 +230,18 @@ fn stage_outputs(
     })?;
     file(&a.map, &|w| dedup::write_map(corpus, plan, report, w))?;
     file(&a.rejects, &|w| dedup::write_rejects(corpus, w))?;
-    let dirs: [(&Option<PathBuf>, &dyn Fn(&Fate) -> bool); 2] =
-        [(&a.output_dir, &kept), (&a.removed_dir, &removed)];
-    for (dir, select) in dirs {
-        if let Some(dir) = dir {
-            let s = stage_dir(dir).map_err(|e| (dir.clone(), e))?;
-            dedup::write_files(corpus, plan, select, s.path()).map_err(|e| (dir.clone(), e))?;
+    let mut dir = |path: &Option<PathBuf>,
+                   select: &dyn Fn(&Fate) -> bool|
+     -> Result<(), (PathBuf, std::io::Error)> {
+        if let Some(path) = path {
+            let s = stage_dir(path).map_err(|e| (path.clone(), e))?;
+            dedup::write_files(corpus, plan, select, s.path()).map_err(|e| (path.clone(), e))?;
             staged.push(s);
         }
-    }
+        Ok(())
+    };
+    dir(&a.output_dir, &kept)?;
+    dir(&a.removed_dir, &removed)?;
     Ok(staged)
 }
 
