@@ -425,6 +425,13 @@ struct Link {
     moved: u32,
 }
 
+/// One side of the pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Which {
+    A,
+    B,
+}
+
 /// From a token matching to labels and operations.
 struct Labeller<'x, 't> {
     a: &'x Article<'t>,
@@ -499,12 +506,10 @@ impl<'x, 't> Labeller<'x, 't> {
             .collect();
         let mut partners_a = vec![Vec::new(); a.tok.paragraphs.len()];
         let mut partners_b = vec![Vec::new(); b.tok.paragraphs.len()];
+        // Links are sorted by (a, b), so both lists come out ascending.
         for l in &links {
             partners_a[l.a as usize].push(l.b);
             partners_b[l.b as usize].push(l.a);
-        }
-        for p in &mut partners_b {
-            p.sort_unstable();
         }
         Labeller {
             a,
@@ -523,12 +528,8 @@ impl<'x, 't> Labeller<'x, 't> {
     fn run(self) -> Alignment {
         let (na, nb) = (self.partners_a.len(), self.partners_b.len());
         let comp = self.components();
-        let mut a_paras: Vec<Para> = (0..na)
-            .map(|p| self.blank(self.a, p, &self.partners_a[p], &self.size_a))
-            .collect();
-        let mut b_paras: Vec<Para> = (0..nb)
-            .map(|q| self.blank(self.b, q, &self.partners_b[q], &self.size_b))
-            .collect();
+        let mut a_paras: Vec<Para> = (0..na).map(|p| self.blank(Which::A, p)).collect();
+        let mut b_paras: Vec<Para> = (0..nb).map(|q| self.blank(Which::B, q)).collect();
 
         // Unlinked paragraphs: furniture by shape, else added / dropped.
         let first_last = |partners: &[Vec<u32>]| {
@@ -628,31 +629,27 @@ impl<'x, 't> Labeller<'x, 't> {
 
     /// A paragraph's entry before labelling: furniture, or linked (label set later), or
     /// unlinked (added / dropped for now).
-    fn blank(&self, x: &Article, p: usize, partners: &[u32], size: &[u32]) -> Para {
+    fn blank(&self, side: Which, p: usize) -> Para {
+        let (x, partners, size, unlinked) = match side {
+            Which::A => (self.a, &self.partners_a[p], &self.size_a, Label::Dropped),
+            Which::B => (self.b, &self.partners_b[p], &self.size_b, Label::Added),
+        };
         let (start, end) = x.paragraph_bytes(p);
         let furniture = x.furniture_of(p, !partners.is_empty());
-        let is_a = std::ptr::eq(x, self.a);
         let label = if furniture.is_some() {
             Label::Boilerplate
         } else if partners.is_empty() {
-            if is_a { Label::Dropped } else { Label::Added }
+            unlinked
         } else {
             Label::Shared
         };
         let matched: u32 = self
             .links
             .iter()
-            .filter(|l| {
-                if is_a {
-                    l.a as usize == p
-                } else {
-                    l.b as usize == p
-                }
-            })
+            .filter(|l| p as u32 == if side == Which::A { l.a } else { l.b })
             .map(|l| l.w)
             .sum();
-        let mut partners = partners.to_vec();
-        partners.sort_unstable();
+        let partners = partners.clone();
         Para {
             label,
             start,
@@ -776,10 +773,11 @@ impl<'x, 't> Labeller<'x, 't> {
                 next_a = next_a.max(a1);
             }
             let kind = match (pa.len(), pb.len()) {
-                (1, 1) => match a_paras[a0].label {
+                // Moved paragraphs are labelled moved; their operation says how they differ.
+                (1, 1) => match self.one_to_one(a0, b0) {
                     Label::Shared => OpKind::Shared,
                     Label::Restyled => OpKind::Restyled,
-                    _ => self.edited_or_restyled(a0, b0),
+                    _ => OpKind::Edited,
                 },
                 (_, 1) => OpKind::Merged,
                 (1, _) => OpKind::Split,
@@ -807,15 +805,6 @@ impl<'x, 't> Labeller<'x, 't> {
             b_paras,
         );
         ops
-    }
-
-    /// Kind of a one-to-one operation whose paragraphs are labelled moved.
-    fn edited_or_restyled(&self, p: usize, q: usize) -> OpKind {
-        match self.one_to_one(p, q) {
-            Label::Shared => OpKind::Shared,
-            Label::Restyled => OpKind::Restyled,
-            _ => OpKind::Edited,
-        }
     }
 
     /// Byte offset in A where B-only material at A paragraph index `at` applies.

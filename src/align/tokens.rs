@@ -137,8 +137,10 @@ pub fn match_tokens(a: &Side, b: &Side, passes: usize, words: bool) -> TokenMatc
     if !words {
         return m;
     }
-    // Word by word in the gaps between them.
+    // Word by word in the gaps between them; what stays unmatched is collected for the
+    // later passes.
     let (mut ia, mut ib, mut sa, mut sb) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut left_a, mut left_b) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
     d.min_k = 2;
     let mut from = (0u32, 0u32);
     for k in 0..=whole.len() {
@@ -152,30 +154,19 @@ pub fn match_tokens(a: &Side, b: &Side, passes: usize, words: bool) -> TokenMatc
                 m.link(ia[x as usize], ib[y as usize], false);
             }
         }
+        keep_open(&ia, &sa, &m.a_to_b, &mut left_a);
+        keep_open(&ib, &sb, &m.b_to_a, &mut left_b);
         if let Some((x, y)) = whole.get(k) {
             from = (x.1, y.1);
         }
     }
     // Moved text, sought with whole trigrams only: it must come in runs anyway.
     d.min_k = K_FIRST;
-    a.open((0, na), &m.a_to_b, &mut ia, &mut sa);
-    b.open((0, nb), &m.b_to_a, &mut ib, &mut sb);
+    let ((mut ia, mut sa), (mut ib, mut sb)) = (left_a, left_b);
     for pass in 1..passes {
         if pass > 1 {
-            // What the previous pass left over.
-            let left = |idx: &mut Vec<u32>, seq: &mut Vec<u32>, partner: &[u32]| {
-                let mut n = 0;
-                for k in 0..idx.len() {
-                    if partner[idx[k] as usize] == NONE {
-                        (idx[n], seq[n]) = (idx[k], seq[k]);
-                        n += 1;
-                    }
-                }
-                idx.truncate(n);
-                seq.truncate(n);
-            };
-            left(&mut ia, &mut sa, &m.a_to_b);
-            left(&mut ib, &mut sb, &m.b_to_a);
+            retain_open(&mut ia, &mut sa, &m.a_to_b);
+            retain_open(&mut ib, &mut sb, &m.b_to_a);
         }
         if sa.len() < MOVED_RUN || sb.len() < MOVED_RUN {
             break;
@@ -191,6 +182,29 @@ pub fn match_tokens(a: &Side, b: &Side, passes: usize, words: bool) -> TokenMatc
         }
     }
     m
+}
+
+/// Append the still unmatched entries of `idx`/`seq` to `out`.
+fn keep_open(idx: &[u32], seq: &[u32], partner: &[u32], out: &mut (Vec<u32>, Vec<u32>)) {
+    for (&i, &t) in idx.iter().zip(seq) {
+        if partner[i as usize] == NONE {
+            out.0.push(i);
+            out.1.push(t);
+        }
+    }
+}
+
+/// Drop the entries of `idx`/`seq` matched since.
+fn retain_open(idx: &mut Vec<u32>, seq: &mut Vec<u32>, partner: &[u32]) {
+    let mut n = 0;
+    for k in 0..idx.len() {
+        if partner[idx[k] as usize] == NONE {
+            (idx[n], seq[n]) = (idx[k], seq[k]);
+            n += 1;
+        }
+    }
+    idx.truncate(n);
+    seq.truncate(n);
 }
 
 /// Keep only the pairs that lie in diagonal runs of at least `min` pairs.

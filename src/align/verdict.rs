@@ -131,21 +131,35 @@ pub(super) fn restyles(
 ) -> Restyles {
     let (sa, sb) = (&a.tok.token_spans, &b.tok.token_spans);
     let mut out = Restyles::default();
-    for j in ranges.flat_map(|(s, e)| s as usize..e as usize) {
-        let i = b_to_a[j];
-        if i == NONE || !kept(i as usize, j) {
-            continue;
-        }
-        let i = i as usize;
-        // Bytes first: strings only where they differ.
-        if bytes(a, sa[i]) != bytes(b, sb[j]) {
-            word_restyles(a.slice(sa[i]), b.slice(sb[j]), &mut out);
-        }
-        if j + 1 < b_to_a.len() && b_to_a[j + 1] == i as u32 + 1 {
-            let (ga, gb) = ((sa[i].1, sa[i + 1].0), (sb[j].1, sb[j + 1].0));
-            if bytes(a, ga) != bytes(b, gb) {
-                separator_restyles(a.slice(ga), b.slice(gb), &mut out);
+    for (start, end) in ranges {
+        let mut j = start as usize;
+        while j < end as usize {
+            let i = b_to_a[j];
+            if i == NONE || !kept(i as usize, j) {
+                j += 1;
+                continue;
             }
+            // A diagonal run of matched words, with the separators between them (and the one
+            // after the last when the next words match too): when its bytes are equal on both
+            // sides there is nothing to find in it.
+            let mut last = j;
+            while last + 1 < end as usize && b_to_a[last + 1] == b_to_a[last] + 1 {
+                last += 1;
+            }
+            let (i0, i1) = (i as usize, i as usize + (last - j));
+            let tail = b_to_a.get(last + 1) == Some(&(i1 as u32 + 1));
+            let sep = |spans: &[(u32, u32)], k: usize| (spans[k].1, spans[k + 1].0);
+            let run_a = (sa[i0].0, if tail { sa[i1 + 1].0 } else { sa[i1].1 });
+            let run_b = (sb[j].0, if tail { sb[last + 1].0 } else { sb[last].1 });
+            if bytes(a, run_a) != bytes(b, run_b) {
+                for (i, j) in (i0..=i1).zip(j..=last) {
+                    word_restyles(a.slice(sa[i]), b.slice(sb[j]), &mut out);
+                    if j < last || tail {
+                        separator_restyles(a.slice(sep(sa, i)), b.slice(sep(sb, j)), &mut out);
+                    }
+                }
+            }
+            j = last + 1;
         }
     }
     out
