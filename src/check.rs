@@ -412,7 +412,7 @@ fn compare(
             .filter(|e| index.doc(e.1 as usize).body_hash == f.body_hash)
             .map(|e| e.1),
     );
-    prepare(f, p, s);
+    sketch_of(f, p, &mut s.entries);
     // Shared sampled entries, then shared lead entries, as in `candidates`.
     let own_samples = s
         .entries
@@ -455,6 +455,9 @@ fn compare(
     s.candidates.sort_unstable();
     s.candidates.dedup();
     counts.candidates = s.candidates.len() as u64;
+    if !s.candidates.is_empty() {
+        prepare(f, p, s);
+    }
     let vparams = cfg.verify_params();
     let mut best: Option<(IndexMatch, &str)> = None;
     let candidates = std::mem::take(&mut s.candidates);
@@ -499,10 +502,10 @@ struct Estimate {
 /// A's sketch, and whether it is a sampled shingle (otherwise it is one of A's lead).
 type SharedEntry = (u32, u32, u32, bool);
 
-/// What `estimate` needs about the new document B besides its features: its sketch and
-/// the sorted positions of all its shingles and of its sampled ones.
+/// What `estimate` needs about the new document B besides its features and its sketch (in
+/// `s.entries`): the sorted positions of its sketch entries, of all its shingles and of its
+/// sampled ones.
 fn prepare(b: &DocFeatures, p: &SketchParams, s: &mut Scratch) {
-    sketch_of(b, p, &mut s.entries);
     s.b_probes.clear();
     s.b_probes.extend(s.entries.iter().map(|e| e.1));
     s.b_probes.sort_unstable();
@@ -520,15 +523,14 @@ fn prepare(b: &DocFeatures, p: &SketchParams, s: &mut Scratch) {
 }
 
 /// Scores of indexed document `a` against new document `b` (see the module docs); exact
-/// when the bodies are equal. `s` must hold `prepare(b)`.
+/// when the bodies are equal. `s` must hold B's sketch and `prepare(b)`.
 ///
 /// B is known in full, A by its sketch. A's sketch is merged with all of B's shingles and
 /// the longest chain of shared entries in the same order in both is taken, as the verifier
-/// does. The chain falls into passages (entries at most `4 × sample_rate` words apart in
-/// B), and each passage is measured on B: it reaches halfway to B's nearest sampled
-/// shingles outside it, and the share of B's sampled shingles inside it that A has is the
-/// share of its shingles A has (a ratio estimate: a sentence that happens to hold many
-/// samples holds them in both texts, and counts for its length, not for its samples).
+/// does. The chain falls into passages, and each passage is measured on B (see
+/// [`passages`]): the share of B's sampled shingles inside it that A has is the share of
+/// its shingles A has (a ratio estimate: a sentence that happens to hold many samples holds
+/// them in both texts, and counts for its length, not for its samples).
 fn estimate(a: &IndexedDoc, b: &DocFeatures, p: &SketchParams, s: &mut Scratch) -> Estimate {
     let (na, nb) = (a.shingles as f64, b.n_shingles() as f64);
     if a.body_hash == b.body_hash {
@@ -936,6 +938,7 @@ mod tests {
                     continue;
                 }
                 let (fa, fb) = (&analysis.features[a], &analysis.features[b]);
+                sketch_of(fb, &p, &mut s.entries);
                 prepare(fb, &p, &mut s);
                 let est = estimate(&index.doc(a), fb, &p, &mut s);
                 let exact = score(fa, fb, cfg.ngram, &mut vs);
