@@ -46,9 +46,12 @@ pub enum ColorChoice {
 
 #[derive(Args, Debug)]
 pub struct DiffArgs {
-    /// A (the canonical) and B (the copy): two text files, or two ids with --corpus.
-    #[arg(value_name = "A B")]
-    pub items: Vec<String>,
+    /// A, the canonical: a text file, or an id with --corpus.
+    #[arg(value_name = "A")]
+    pub a: Option<String>,
+    /// B, the copy: a text file, or an id with --corpus.
+    #[arg(value_name = "B")]
+    pub b: Option<String>,
     /// Read A and B by id from this corpus (JSONL, .gz/.zst, or a directory of text files).
     #[arg(long, value_name = "FILE")]
     pub corpus: Option<PathBuf>,
@@ -106,6 +109,12 @@ pub fn use_color(choice: ColorChoice, terminal: bool, no_color: Option<&str>) ->
     }
 }
 
+/// What to align: A and B from the command line, or every line of a pairs file.
+enum Wanted {
+    Pair(String, String),
+    Batch(PathBuf),
+}
+
 /// One aligned pair, ready to print.
 struct Pair<'t> {
     names: (String, String),
@@ -123,21 +132,23 @@ pub fn run(args: &DiffArgs) -> i32 {
     if let Err(e) = init_threads(args.threads) {
         return usage_error(e);
     }
-    let want = if args.pairs.is_some() { 0 } else { 2 };
-    if args.items.len() != want {
-        return usage_error(match (&args.corpus, &args.pairs) {
-            (_, Some(_)) => "--pairs takes no A B arguments".to_string(),
-            (Some(_), None) => "diff --corpus needs two ids: ID_A ID_B".to_string(),
-            (None, _) => "diff needs two text files A B (or --corpus FILE ID_A ID_B)".to_string(),
-        });
-    }
+    let wanted = match (&args.a, &args.b, &args.pairs) {
+        (Some(a), Some(b), None) => Wanted::Pair(a.clone(), b.clone()),
+        (None, None, Some(file)) => Wanted::Batch(file.clone()),
+        (_, _, Some(_)) => return usage_error("--pairs takes no A B arguments"),
+        _ if args.corpus.is_some() => {
+            return usage_error("diff --corpus needs two ids: ID_A ID_B");
+        }
+        _ => return usage_error("diff needs two text files A B (or --corpus FILE ID_A ID_B)"),
+    };
     if args.pairs.is_some() && args.format == DiffFormat::Json {
         return usage_error("--pairs writes one alignment per line: use --format jsonl or text");
     }
     let seed = args.seed.unwrap_or(defaults::SEED);
-    match &args.corpus {
-        None => diff_files(args, seed, &params),
-        Some(path) => diff_corpus(args, path, seed, &params),
+    match (&args.corpus, wanted) {
+        (Some(path), wanted) => diff_corpus(args, path, wanted, seed, &params),
+        (None, Wanted::Pair(a, b)) => diff_files(args, (a, b), seed, &params),
+        (None, Wanted::Batch(_)) => usage_error("--pairs needs --corpus"),
     }
 }
 
@@ -154,8 +165,8 @@ fn read_text(path: &str) -> Result<String, i32> {
     }
 }
 
-fn diff_files(args: &DiffArgs, seed: u64, params: &AlignParams) -> i32 {
-    let (ta, tb) = match (read_text(&args.items[0]), read_text(&args.items[1])) {
+fn diff_files(args: &DiffArgs, names: (String, String), seed: u64, params: &AlignParams) -> i32 {
+    let (ta, tb) = match (read_text(&names.0), read_text(&names.1)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(code), _) | (_, Err(code)) => return code,
     };
@@ -168,11 +179,17 @@ fn diff_files(args: &DiffArgs, seed: u64, params: &AlignParams) -> i32 {
         Article::new(&tb, seed, &model),
     );
     let al = align(&a, &b, params);
-    let names = (args.items[0].clone(), args.items[1].clone());
     write_pairs(args, &[Pair { names, a, b, al }])
 }
 
-fn diff_corpus(args: &DiffArgs, path: &Path, seed: u64, params: &AlignParams) -> i32 {
+/// Align the pair or pairs of ids `wanted` in the corpus at `path`.
+fn diff_corpus(
+    args: &DiffArgs,
+    path: &Path,
+    wanted: Wanted,
+    seed: u64,
+    params: &AlignParams,
+) -> i32 {
     let input = InputArgs {
         inputs: vec![path.to_path_buf()],
         id_field: args.id_field.clone(),
@@ -191,9 +208,9 @@ fn diff_corpus(args: &DiffArgs, path: &Path, seed: u64, params: &AlignParams) ->
     for (d, doc) in corpus.docs.iter().enumerate() {
         by_id.entry(doc.id.as_str()).or_insert(d); // the first of duplicate ids
     }
-    let requested: Vec<(String, String)> = match &args.pairs {
-        None => vec![(args.items[0].clone(), args.items[1].clone())],
-        Some(file) => match read_pairs(file, args.strict) {
+    let requested: Vec<(String, String)> = match wanted {
+        Wanted::Pair(a, b) => vec![(a, b)],
+        Wanted::Batch(file) => match read_pairs(&file, args.strict) {
             Ok(p) => p,
             Err(code) => return code,
         },
