@@ -115,6 +115,23 @@ fn substituted_words_edit_a_paragraph_and_are_reported() {
 }
 
 #[test]
+fn ocr_noise_edits_paragraphs_without_losing_them() {
+    let noisy: Vec<String> = STORY
+        .iter()
+        .map(|p| {
+            p.replace("m", "rn")
+                .replace("cl", "d")
+                .replacen(" the ", " tbe ", 1)
+        })
+        .collect();
+    let al = align_texts(&story(), &join(&noisy));
+    let (a, b) = labels(&al);
+    assert!(a.iter().all(|&l| l == Label::Edited), "{a:?}");
+    assert!(b.iter().all(|&l| l == Label::Edited), "{b:?}");
+    assert!(al.a.iter().all(|p| p.partners.len() == 1 && p.kept > 0.6));
+}
+
+#[test]
 fn a_prepended_dateline_is_an_insertion_at_the_start() {
     let copy = format!("HARLOW CROSS (Valley Wire) \u{2014} {}", story());
     let al = align_texts(&story(), &copy);

@@ -60,8 +60,15 @@ fn no_changes_skips_the_alignment() {
 #[test]
 fn text_and_csv_show_the_summary() {
     let text = scan_seeds(&[]);
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let at = lines
+        .iter()
+        .position(|l| {
+            *l == "\u{21b3} restyled:1 merged:2 dropped:5 boilerplate:14 truncated_after:8"
+        })
+        .unwrap_or_else(|| panic!("counts under the member:\n{text}"));
     assert!(
-        text.contains("\u{21b3} B keeps paragraphs 1\u{2013}3 and 7\u{2013}8 of 10"),
+        lines[at + 1].starts_with("B keeps paragraphs 1\u{2013}3 and 7\u{2013}8 of 10"),
         "{text}"
     );
     let csv = scan_seeds(&["--format", "csv"]);

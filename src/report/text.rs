@@ -1,7 +1,7 @@
 //! The human summary: what was read, the clusters with their members, and the totals.
 
 use super::ScanReport;
-use super::changes::{MemberChanges, member_summary};
+use super::changes::{MemberChanges, member_summary, summary_compact};
 use std::io::Write;
 
 fn param<'a>(r: &'a ScanReport, key: &str) -> &'a serde_json::Value {
@@ -16,7 +16,7 @@ pub fn write_text(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
     write_text_with(r, None, w)
 }
 
-/// The summary with each member's change verdict on a line below it.
+/// The summary with each member's changes (paragraph counts, then the verdict) below it.
 pub fn write_text_with(
     r: &ScanReport,
     changes: Option<&MemberChanges>,
@@ -63,7 +63,8 @@ pub fn write_text_with(
             }
             writeln!(w, "{}", line.trim_end())?;
             if let Some(summary) = member_summary(summaries, j) {
-                writeln!(w, "             \u{21b3} {}", summary.verdict)?;
+                writeln!(w, "             \u{21b3} {}", summary_compact(summary))?;
+                writeln!(w, "               {}", summary.verdict)?;
             }
         }
         writeln!(w)?;
