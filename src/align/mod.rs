@@ -13,12 +13,15 @@
 //!    Furniture takes no part in matching, so a headline in a "Similar News" list cannot
 //!    pose as a story paragraph — except prose that the link-list rule took in with its
 //!    neighbours (see `Article::soft`): it is furniture only if it matches nothing.
-//! 2. Words are matched by a patience diff over word trigrams (see [`tokens`]); text left
-//!    over on both sides is matched again, and those matches mark moved text. Layout is
-//!    invisible to this step, so merged and split paragraphs match word for word.
+//! 2. Words are matched (see `align::tokens`): paragraphs with the same words whole, in order,
+//!    then the text between them by a patience diff over word trigrams; text left over on
+//!    both sides is matched again, and those matches mark moved text. Apart from the whole
+//!    paragraphs, layout is invisible to this step, so merged and split paragraphs match
+//!    word for word.
 //! 3. Paragraph A*p* and paragraph B*q* are linked when at least [`EDGE_SHARE`] of the
 //!    smaller one's words, and at least [`MIN_LINK`] words, are matched between them (chance
-//!    matches of common words in an otherwise unrelated pair stay below that). The links give the labels:
+//!    matches of common words in an otherwise unrelated pair stay below that). The links
+//!    give the labels:
 //!    one B paragraph linked to several A paragraphs is *merged*, one A paragraph linked to
 //!    several B paragraphs is *split*; a one-to-one pair is *moved* when its words were
 //!    matched out of order, else *shared* (same bytes up to surrounding whitespace),
@@ -32,11 +35,11 @@
 //!    and some body paragraph of A follows.
 //!
 //! Budget: with at most [`AlignParams::max_tokens`] tokens per text the word matching costs
-//! O(n log n) per recursion level and pass (see [`tokens`]). Beyond that the aligner falls
-//! back to whole-paragraph matching — paragraphs with equal normalized word sequences, by the
-//! same patience diff over paragraph hashes — which finds shared, restyled, moved, added,
-//! dropped and boilerplate paragraphs and truncation, but reports edited, merged and split
-//! paragraphs as dropped and added. [`Alignment::fallback`] says when that happened.
+//! O(n log n) per recursion level and pass (see `align::tokens`). Beyond that the aligner falls
+//! back to its first step alone — whole paragraphs with equal normalized word sequences, in
+//! order — which finds shared, restyled, added, dropped and boilerplate paragraphs and
+//! truncation, but reports edited, merged, split and moved paragraphs as dropped and added.
+//! [`Alignment::fallback`] says when that happened, and the verdict says so.
 
 mod tokens;
 mod verdict;
