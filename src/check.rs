@@ -360,7 +360,10 @@ struct Scratch {
     entries: Vec<Entry>,
     keys: Vec<u32>,
     candidates: Vec<u32>,
+    /// Indexed documents met in the current lookups.
     hits: Vec<u32>,
+    /// Shared entries per indexed document (zero outside the current lookups).
+    shared_count: Vec<u32>,
     shared: Vec<SharedEntry>,
     tails: Vec<u32>,
     back: Vec<u32>,
@@ -419,6 +422,9 @@ fn compare(
         .iter()
         .filter(|e| sampled(e.0, p.sample_rate))
         .count() as f64;
+    // Shared entries per indexed document, counted in a dense array (cleared through the
+    // list of documents touched): common entries make runs of hundreds of documents.
+    s.shared_count.resize(index.len(), 0);
     for lead in [false, true] {
         s.hits.clear();
         for &(h, pos) in &s.entries {
@@ -436,19 +442,24 @@ fn compare(
                 counts.skipped_common += 1;
                 continue;
             }
-            s.hits.extend(run.iter().map(|e| e.1));
+            for &(_, d) in run {
+                let count = &mut s.shared_count[d as usize];
+                if *count == 0 {
+                    s.hits.push(d);
+                }
+                *count += 1;
+            }
         }
-        s.hits.sort_unstable();
-        for run in s.hits.chunk_by(|a, b| a == b) {
-            let n = run.len() as u32;
+        for &d in &s.hits {
+            let n = std::mem::take(&mut s.shared_count[d as usize]);
             let enough = if lead {
                 n >= LEAD_MIN_SHARED
             } else {
-                let smaller = own_samples.min(post.sample_counts[run[0] as usize] as f64);
+                let smaller = own_samples.min(post.sample_counts[d as usize] as f64);
                 n >= cfg.sample_min && n as f64 >= cfg.candidate_ratio() * smaller
             };
             if enough {
-                s.candidates.push(run[0]);
+                s.candidates.push(d);
             }
         }
     }
