@@ -66,7 +66,8 @@ def ours_args(corpus: str, out: str, threads: str, extra: str) -> str:
 
 
 def harness_cmd(extra: str) -> str:
-    return (ours_args("{corpus}", "{out}", "{workers}", extra)
+    # /usr/bin/time only records our CPU seconds (the harness measures wall time and RSS).
+    return ("/usr/bin/time -f '%U %S' -o {out}/cpu.txt " + ours_args("{corpus}", "{out}", "{workers}", extra)
             + " && tail -n +2 {out}/members.jsonl > {out}/clusters.jsonl")
 
 
@@ -150,6 +151,17 @@ def ours_phases(members: str, wall: float) -> dict:
     return phases
 
 
+def cpu_seconds(m: dict, out: str) -> float | None:
+    """CPU seconds (user + system) of a tool: ours from cpu.txt, a peer from its phases."""
+    if m["tool"] != "ours":
+        return sum(p.get("cpu_s", 0) for p in m["phases"].values())
+    path = os.path.join(out, "ours", "cpu.txt")
+    if not os.path.exists(path):
+        return None
+    with open(path) as fh:
+        return sum(float(x) for x in fh.read().split()[-2:])
+
+
 def latest_rows(summary: str, start: int) -> dict:
     """The summary lines run_peers.py appended after byte offset `start`, by tool."""
     rows = {}
@@ -186,6 +198,8 @@ def compare(args, label: str, n: int) -> dict:
     if missing:
         raise SystemExit(f"{label}: {missing} failed; see {out}/run_peers.log")
     rows["ours"]["stage_s"] = ours_phases(os.path.join(out, "ours", "members.jsonl"), rows["ours"]["total_s"])
+    for m in rows.values():
+        m["cpu_s"] = cpu_seconds(m, out)
     warm(corpus)
     floor = floor_rs(bench, corpus)
     scaling = ({t: timed_ours(corpus, t, args.repeat, args.ours_args) for t in sorted({1, args.threads})}
@@ -203,6 +217,8 @@ def saved(args, label: str) -> dict:
         res = json.load(fh)
     rows = res["rows"]
     rows["ours"]["stage_s"] = ours_phases(os.path.join(out, "ours", "members.jsonl"), rows["ours"]["total_s"])
+    for m in rows.values():
+        m["cpu_s"] = cpu_seconds(m, out)
     return {"label": label, "mb": rows["ours"]["corpus_mb"], "rows": rows, "tools": list(rows),
             "floor": res["floor_rs"], "scaling": {int(k): v for k, v in res["ours_threads"].items()},
             "load": res["load_avg_1m"]}
@@ -214,7 +230,7 @@ def f(x, fmt="{:.2f}") -> str:
 
 def table(results: list[dict], threads: int) -> str:
     head = ["corpus", "tool", "load s", "signatures s", "index/query s", "clustering s", "align s", "total s",
-            "docs/s", "MB/s", "peak RSS MB", "pair P", "pair R", "pair F1",
+            "CPU s", "docs/s", "MB/s", "peak RSS MB", "pair P", "pair R", "pair F1",
             "cluster-pair P", "cluster-pair R", "cluster-pair F1", "ARI"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in results:
@@ -226,7 +242,7 @@ def table(results: list[dict], threads: int) -> str:
             wall = [m["stage_s"].get(p) if "stage_s" in m else ph.get(p, {}).get("wall_s")
                     for p in PHASES + OWN_PHASES]
             cells = [f"{r['label']} ({r['mb']:.0f} MB)", t] + [f(w) for w in wall] + [
-                f(total), f"{m['n_docs'] / total:,.0f}", f(r["mb"] / total, "{:.1f}"), f"{peak:,.0f}"]
+                f(total), f(m["cpu_s"]), f"{m['n_docs'] / total:,.0f}", f(r["mb"] / total, "{:.1f}"), f"{peak:,.0f}"]
             cells += [f(sc.get(k), "{:.4f}") for k in ("pair_precision", "pair_recall", "pair_f1",
                                                        "cluster_pair_precision", "cluster_pair_recall",
                                                        "cluster_pair_f1", "ari")]
