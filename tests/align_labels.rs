@@ -3,6 +3,7 @@
 
 use wirecopy::align::{AlignParams, Alignment, Article, Label, OpKind, Restyles, align};
 use wirecopy::boilerplate::{BoilerplateModel, BoilerplateParams};
+use wirecopy::normalize::{Tokenized, Tokenizer, line_hash};
 
 /// The story, one paragraph per entry (invented town and people).
 const STORY: [&str; 8] = [
@@ -337,6 +338,52 @@ fn the_same_pair_aligns_the_same_way() {
     paras.insert(3, LOCAL);
     let copy = text(&paras);
     assert_eq!(align_texts(&story(), &copy), align_texts(&story(), &copy));
+}
+
+/// A model that learned `line` as common furniture: it recurs between five unrelated texts.
+fn model_learning(line: &str) -> BoilerplateModel {
+    let texts: Vec<String> = (0..5)
+        .map(|i| {
+            format!("Opening line number {i} of an unrelated text.\n{line}\nClosing line {i} here.")
+        })
+        .collect();
+    let mut tokenizer = Tokenizer::new(1);
+    let docs: Vec<Tokenized> = texts
+        .iter()
+        .map(|t| {
+            let mut out = Tokenized::default();
+            tokenizer.tokenize(t, &mut out);
+            out
+        })
+        .collect();
+    let refs: Vec<&Tokenized> = docs.iter().collect();
+    let hashes: Vec<u64> = docs.iter().map(|d| line_hash(&d.tokens)).collect();
+    let sources: Vec<Option<u32>> = (0..5).map(Some).collect();
+    BoilerplateModel::learn(BoilerplateParams::default(), &refs, &hashes, &sources)
+}
+
+#[test]
+fn learned_common_lines_are_story_inside_the_story_and_furniture_outside() {
+    let stock = "The agency did not respond to a request for comment.";
+    let m = model_learning(stock);
+    let mut paras: Vec<&str> = STORY.to_vec();
+    paras.insert(3, stock);
+    let inside = text(&paras);
+    let al = align(
+        &Article::new(&inside, 1, &m),
+        &Article::new(&inside, 1, &m),
+        &AlignParams::default(),
+    );
+    assert_eq!(al.b[3].furniture, None);
+    assert_eq!(al.b[3].label, Label::Shared, "shared inside the story");
+    let tail = format!("{}\n\n{stock}", story());
+    let al = align(
+        &Article::new(&tail, 1, &m),
+        &Article::new(&tail, 1, &m),
+        &AlignParams::default(),
+    );
+    assert_eq!(al.b[8].label, Label::Boilerplate, "after the story");
+    assert_eq!(al.b[8].furniture, Some("common"));
 }
 
 /// The two seed articles: the Alder Hey story and a shorter copy of it.

@@ -308,11 +308,26 @@ impl<'t> Article<'t> {
         &self.text[start as usize..end as usize]
     }
 
-    /// A line the link-list rule took in although it reads as prose (it ends a sentence or
-    /// is long): a story paragraph sitting between an inline "READ MORE" line and a "Similar
-    /// News" list. It is furniture only if it matches nothing in the other text.
+    /// Furniture that may be story after all (see [`Soft`]).
+    fn soft_kind(&self, l: usize) -> Option<Soft> {
+        match self.furniture[l]? {
+            Furniture::LinkList if !is_link_like(&self.tok.lines[l]) => Some(Soft::Absorbed),
+            Furniture::Common | Furniture::NearTemplate => Some(Soft::Learned),
+            _ => None,
+        }
+    }
+
     fn soft(&self, l: usize) -> bool {
-        self.furniture[l] == Some(Furniture::LinkList) && !is_link_like(&self.tok.lines[l])
+        self.soft_kind(l).is_some()
+    }
+
+    /// Paragraph `p` holds learned soft furniture and no hard furniture: its links count
+    /// only inside the shared story.
+    fn learned_soft(&self, p: usize) -> bool {
+        let para = &self.tok.paragraphs[p];
+        !self.hard_furniture(p)
+            && (para.line_start as usize..para.line_end as usize)
+                .any(|l| self.soft_kind(l) == Some(Soft::Learned))
     }
 
     /// Paragraph `p` has a furniture line that is not soft.
@@ -428,6 +443,20 @@ struct Link {
     moved: u32,
 }
 
+/// Furniture that may be story after all. Its words take part in matching; a paragraph of
+/// it is text when linked (for `Learned`, only inside the shared story) and furniture
+/// otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Soft {
+    /// Prose the link-list rule took in with its neighbours: a story paragraph between an
+    /// inline "READ MORE" line and a "Similar News" list.
+    Absorbed,
+    /// A line the corpus model learned as common between unrelated texts (or one close to
+    /// it): a sentence that recurs across stories, such as a stock phrase, is story where two
+    /// copies share it inside the story.
+    Learned,
+}
+
 /// One side of the pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Which {
@@ -507,6 +536,7 @@ impl<'x, 't> Labeller<'x, 't> {
                 l.w >= smaller.min(MIN_LINK) && l.w as f64 >= EDGE_SHARE * smaller as f64
             })
             .collect();
+        let links = inside_story(links, a, b);
         let mut partners_a = vec![Vec::new(); a.tok.paragraphs.len()];
         let mut partners_b = vec![Vec::new(); b.tok.paragraphs.len()];
         // Links are sorted by (a, b), so both lists come out ascending.
@@ -962,6 +992,28 @@ fn push_one_sided(
         moved: false,
         words: Vec::new(),
     });
+}
+
+/// Drop the links of learned-soft paragraphs outside the shared story: the span, on each
+/// side, of the paragraphs linked without them.
+fn inside_story(links: Vec<Link>, a: &Article, b: &Article) -> Vec<Link> {
+    let soft = |l: &Link| a.learned_soft(l.a as usize) || b.learned_soft(l.b as usize);
+    let firm = links.iter().filter(|l| !soft(l));
+    let span = |pick: fn(&Link) -> u32| {
+        let v: Vec<u32> = firm.clone().map(pick).collect();
+        (v.iter().min().copied(), v.iter().max().copied())
+    };
+    let (span_a, span_b) = (span(|l| l.a), span(|l| l.b));
+    let inside = |(lo, hi): (Option<u32>, Option<u32>), p: u32| {
+        lo.is_some_and(|lo| lo <= p) && hi.is_some_and(|hi| p <= hi)
+    };
+    links
+        .into_iter()
+        .filter(|l| {
+            (!a.learned_soft(l.a as usize) || inside(span_a, l.a))
+                && (!b.learned_soft(l.b as usize) || inside(span_b, l.b))
+        })
+        .collect()
 }
 
 /// Furniture by shape for an unlinked paragraph (see the module docs); `outside` = before
