@@ -13,7 +13,8 @@
 //! * it recurs in at least [`BoilerplateParams::common_min_docs`] documents whose neighbouring
 //!   lines differ (three quarters of the occurrences have distinct previous lines and distinct
 //!   next lines), and it is short (at most [`SHORT_LINE`] words, or not a sentence) — or it
-//!   recurs that way in at least [`BoilerplateParams::widespread_docs`] documents. A paragraph
+//!   recurs that way in at least [`BoilerplateParams::widespread_docs`] documents (and in
+//!   0.05 % of the corpus, so that sentences quoted across a large corpus stay text). A paragraph
 //!   of a syndicated story recurs with the same neighbours in every copy, so it fails the
 //!   context test; a template line sits between unrelated texts.
 //!
@@ -260,6 +261,13 @@ impl BoilerplateModel {
         if !params.enabled {
             return (Self::structural_only(params), Vec::new());
         }
+        // A long line counts as widespread in 50 documents, or in 0.05 % of a large corpus:
+        // a quoted sentence recurs more often as a corpus grows, without becoming a template.
+        let n_docs = records.iter().map(|r| r[6]).max().map_or(0, |m| m + 1);
+        let params = BoilerplateParams {
+            widespread_docs: params.widespread_docs.max((n_docs / 2000) as u32),
+            ..params
+        };
         records.par_sort_unstable();
         records.dedup_by(|a, b| a[0] == b[0] && a[1] == b[1]); // exact duplicates count once
         let decisions: Vec<(u64, Furniture, u32)> = records
