@@ -38,6 +38,10 @@ const K_FIRST: usize = 3;
 /// common words.
 const DP_CELLS: usize = 256;
 const DP_SIDE: usize = 24;
+/// Shorter grams than trigrams are tried only in gaps of at most this many words a side:
+/// between trigram anchors (OCR noise, dense edits). In a longer gap without a shared
+/// trigram a shared word pair is chance.
+const SHORT_GAP: usize = 64;
 /// Recursion depth limit (each level works on disjoint gaps of the level above).
 const MAX_DEPTH: u32 = 12;
 /// Matches found after the first pass (moved text) must come in runs of at least this many
@@ -297,7 +301,7 @@ impl Differ {
                     self.chains.truncate(start);
                     let gap_off = (off.0 + ca as u32, off.1 + cb as u32);
                     self.diff(&ma[ca..], &mb[cb..], gap_off, k, depth + 1);
-                } else if k > self.min_k {
+                } else if k > self.min_k && (k > 2 || ma.len().max(mb.len()) <= SHORT_GAP) {
                     self.diff(ma, mb, off, k - 1, depth + 1);
                 }
             }
