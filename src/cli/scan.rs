@@ -44,7 +44,8 @@ pub struct ScanArgs {
     /// Which pairs --pairs lists: the accepted ones, or every verified candidate.
     #[arg(long, value_enum, default_value = "accepted", requires = "pairs")]
     pub pairs_scope: PairsScopeArg,
-    /// Skip the paragraph alignment of members with their canonical (no change summaries).
+    /// Skip the paragraph alignment of members with their canonical (no change summaries;
+    /// `--format members` never computes them).
     #[arg(long)]
     pub no_changes: bool,
 }
@@ -104,7 +105,9 @@ pub fn run(a: &ScanArgs) -> i32 {
         &a.input.read_options(),
         &a.input.names(),
     );
-    let changes = MemberChanges::for_report(&mut report, &corpus, &out, &cfg, !a.no_changes);
+    // The members format prints no change summaries, so it does not pay for the alignment.
+    let with_changes = !a.no_changes && a.format != Format::Members;
+    let changes = MemberChanges::for_report(&mut report, &corpus, &out, &cfg, with_changes);
     let changes = changes.as_ref();
     let write = |w: &mut dyn std::io::Write| match a.format {
         Format::Text => report::text::write_text_with(&report, changes, w),
