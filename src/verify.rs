@@ -83,9 +83,15 @@ use crate::features::DocFeatures;
 /// Reusable buffers for scoring.
 #[derive(Default)]
 pub struct Scratch {
-    pairs: Vec<(u32, u32)>,
-    chain: Vec<u32>,
+    /// Per body position of A: the B position of the shared shingle starting there + 1
+    /// (0 = none). Kept all-zero between calls.
+    slots: Vec<u32>,
+    /// Shared shingle positions in A order (`xs` ascending).
+    xs: Vec<u32>,
+    ys: Vec<u32>,
+    sorted: Vec<(u32, u32)>,
     tails: Vec<u32>,
+    tail_ys: Vec<u32>,
     back: Vec<u32>,
     pa: Vec<u32>,
     pb: Vec<u32>,
@@ -124,20 +130,12 @@ pub fn count_shared(a: &DocFeatures, b: &DocFeatures) -> u32 {
 
 /// Score a pair exactly.
 pub fn score(a: &DocFeatures, b: &DocFeatures, ngram: usize, s: &mut Scratch) -> PairScore {
-    s.pairs.clear();
-    for_each_shared(a, b, |x, y| s.pairs.push((x, y)));
-    let shared = s.pairs.len() as u32;
+    shared_in_a_order(a, b, s);
+    let shared = s.xs.len() as u32;
     let (na, nb) = (a.n_shingles() as f64, b.n_shingles() as f64);
     let union = na + nb - shared as f64;
     let ratio = |x: f64, y: f64| if y > 0.0 { x / y } else { 0.0 };
     let aligned = longest_ordered_chain(s);
-    s.pa.clear();
-    s.pb.clear();
-    for &i in &s.chain {
-        let (x, y) = s.pairs[i as usize];
-        s.pa.push(x);
-        s.pb.push(y);
-    }
     PairScore {
         shared,
         aligned,
@@ -146,49 +144,95 @@ pub fn score(a: &DocFeatures, b: &DocFeatures, ngram: usize, s: &mut Scratch) ->
         b_in_a: ratio(shared as f64, nb),
         first_a: s.pa.first().copied().unwrap_or(u32::MAX),
         first_b: s.pb.first().copied().unwrap_or(u32::MAX),
-        cover_a: coverage(&mut s.pa, a.body_tokens, ngram, a.pos_shift),
-        cover_b: coverage(&mut s.pb, b.body_tokens, ngram, b.pos_shift),
+        cover_a: coverage(&s.pa, a.body_tokens, ngram, a.pos_shift),
+        cover_b: coverage(&s.pb, b.body_tokens, ngram, b.pos_shift),
+    }
+}
+
+/// Fill `s.xs` / `s.ys` with the positions of the shared shingles, ordered by A position
+/// (then B position). A shingle's stored position is where it first occurs, so unscaled
+/// positions of distinct shingles are distinct: scattering them into a per-position array
+/// and reading it back sorts them in O(|A|) rather than O(n log n). Scaled positions (texts
+/// over 65,535 words) can collide and are sorted instead.
+fn shared_in_a_order(a: &DocFeatures, b: &DocFeatures, s: &mut Scratch) {
+    s.xs.clear();
+    s.ys.clear();
+    if a.pos_shift == 0 {
+        let len = a.body_tokens as usize + 1;
+        if s.slots.len() < len {
+            s.slots.resize(len, 0);
+        }
+        let (mut lo, mut hi) = (u32::MAX, 0u32);
+        let slots = &mut s.slots;
+        for_each_shared(a, b, |x, y| {
+            slots[x as usize] = y + 1;
+            lo = lo.min(x);
+            hi = hi.max(x);
+        });
+        if lo <= hi {
+            for (x, slot) in (lo..=hi).zip(&mut slots[lo as usize..=hi as usize]) {
+                if *slot != 0 {
+                    s.xs.push(x);
+                    s.ys.push(*slot - 1);
+                    *slot = 0;
+                }
+            }
+        }
+    } else {
+        s.sorted.clear();
+        let sorted = &mut s.sorted;
+        for_each_shared(a, b, |x, y| sorted.push((x, y)));
+        sorted.sort_unstable();
+        for &(x, y) in sorted.iter() {
+            s.xs.push(x);
+            s.ys.push(y);
+        }
     }
 }
 
 /// The longest chain of shared shingles increasing in both texts (patience sorting on the
-/// B positions after ordering by A positions, O(n log n)); leaves the chain's indices into
-/// `s.pairs` in `s.chain`. Copies keep their text in order, so nearly all shared shingles
-/// chain up; two stories that reuse the same sentences in another order do not.
+/// B positions of the pairs in A order, O(n log n)); leaves the chain's positions in
+/// `s.pa` / `s.pb`. Copies keep their text in order, so nearly all shared shingles chain
+/// up; two stories that reuse the same sentences in another order do not.
 fn longest_ordered_chain(s: &mut Scratch) -> u32 {
-    s.pairs.sort_unstable();
     s.tails.clear();
+    s.tail_ys.clear();
     s.back.clear();
-    s.chain.clear();
-    for i in 0..s.pairs.len() {
-        let y = s.pairs[i].1;
-        let k = s.tails.partition_point(|&t| s.pairs[t as usize].1 < y);
+    s.pa.clear();
+    s.pb.clear();
+    for (i, &y) in s.ys.iter().enumerate() {
+        let k = s.tail_ys.partition_point(|&t| t < y);
         s.back.push(if k > 0 { s.tails[k - 1] } else { u32::MAX });
         if k == s.tails.len() {
             s.tails.push(i as u32);
+            s.tail_ys.push(y);
         } else {
             s.tails[k] = i as u32;
+            s.tail_ys[k] = y;
         }
     }
     if let Some(&last) = s.tails.last() {
         let mut i = last;
         while i != u32::MAX {
-            s.chain.push(i);
+            s.pa.push(s.xs[i as usize]);
+            s.pb.push(s.ys[i as usize]);
             i = s.back[i as usize];
         }
-        s.chain.reverse();
+        s.pa.reverse();
+        s.pb.reverse();
     }
-    s.chain.len() as u32
+    s.pa.len() as u32
 }
 
 /// Share of `len` tokens inside shared shingles starting at `positions`, counting gaps of
 /// up to `ngram` tokens between them as covered (a corrupted word breaks every shingle that
-/// holds it, which leaves a gap of about `ngram` tokens).
-fn coverage(positions: &mut [u32], len: u32, ngram: usize, shift: u8) -> f64 {
+/// holds it, which leaves a gap of about `ngram` tokens). `positions` ascend: they come from
+/// a chain that increases in both texts.
+fn coverage(positions: &[u32], len: u32, ngram: usize, shift: u8) -> f64 {
     if len == 0 || positions.is_empty() {
         return 0.0;
     }
-    positions.sort_unstable();
+    debug_assert!(positions.is_sorted());
     let span = ngram as u32 + (1 << shift) - 1;
     let gap = ngram as u32;
     let mut covered = 0u32;
@@ -277,10 +321,10 @@ mod tests {
     #[test]
     fn coverage_bridges_small_gaps_only() {
         // shingles at 0, 5, 10 of a 20-token text with k = 5: tokens 0..15 covered
-        assert!((coverage(&mut [0, 5, 10], 20, 5, 0) - 0.75).abs() < 1e-9);
+        assert!((coverage(&[0, 5, 10], 20, 5, 0) - 0.75).abs() < 1e-9);
         // two islands far apart
-        let c = coverage(&mut [0, 100], 200, 5, 0);
+        let c = coverage(&[0, 100], 200, 5, 0);
         assert!((c - 0.05).abs() < 1e-9);
-        assert_eq!(coverage(&mut [], 10, 5, 0), 0.0);
+        assert_eq!(coverage(&[], 10, 5, 0), 0.0);
     }
 }
