@@ -77,13 +77,14 @@ pub struct Scratch {
     full: Vec<u64>,
 }
 
-/// Build the features of one document and fill `signature` (K slots).
+/// Build the features of one document (`text_hash`: xxh3-64 of its raw text) and fill
+/// `signature` (K slots).
 /// Returns whether the document has any body shingle.
 #[allow(clippy::too_many_arguments)]
 pub fn build(
     t: &Tokenized,
     furniture: &[Option<Furniture>],
-    text: &str,
+    text_hash: u64,
     ngram: usize,
     seed: u64,
     signature: &mut [u32],
@@ -92,7 +93,7 @@ pub fn build(
     let mut f = DocFeatures {
         total_tokens: t.tokens.len() as u32,
         lines: t.lines.len() as u32,
-        text_hash: xxhash_rust::xxh3::xxh3_64(text.as_bytes()),
+        text_hash,
         ..Default::default()
     };
     scratch.body.clear();

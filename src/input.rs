@@ -220,14 +220,22 @@ impl Corpus {
     /// The exact bytes of document `doc`'s record as read: its JSONL line without the line
     /// terminator (`\n` or `\r\n`) and without a leading UTF-8 BOM, or the whole file for a
     /// file of a directory input. Panics if `doc >= self.len()`.
-    /// Give the pages of memory-mapped inputs back to the system after a pass over all
-    /// texts; later reads fault them in again. Keeps the resident size of a run near what
-    /// the later stages hold rather than the corpus size. Failures are ignored: this is only
-    /// an optimisation.
-    pub fn release_resident_pages(&self) {
-        for buffer in &self.buffers {
-            if let Buffer::Mapped(map) = buffer {
-                let _ = release_resident(map);
+    /// Give the pages of memory-mapped inputs that hold documents `docs` back to the system
+    /// once a pass has read them; later reads fault them in again. A pass in input order
+    /// that releases each batch behind it keeps the resident size of a run near what the
+    /// stages hold rather than the corpus size. Failures are ignored: this is only an
+    /// optimisation.
+    pub fn release_resident_pages_of(&self, docs: Range<usize>) {
+        let spans = &self.spans[docs];
+        for (b, buffer) in self.buffers.iter().enumerate() {
+            let Buffer::Mapped(map) = buffer else {
+                continue;
+            };
+            let held = spans.iter().filter(|s| s.buffer as usize == b);
+            let lo = held.clone().map(|s| s.record.start).min();
+            let hi = held.map(|s| s.record.end).max();
+            if let (Some(lo), Some(hi)) = (lo, hi) {
+                let _ = release_resident_range(map, lo..hi);
             }
         }
     }
@@ -339,14 +347,17 @@ fn map_file(file: &File) -> io::Result<Mmap> {
     unsafe { Mmap::map(file) }
 }
 
-/// Drop the pages of a map from this process's resident set; the next access reads them
-/// again (from the page cache, usually).
-fn release_resident(map: &Mmap) -> io::Result<()> {
+/// Drop the pages of a map overlapping byte range `range` from this process's resident set
+/// (memmap2 widens the range to whole pages); the next access reads them again (from the
+/// page cache, usually).
+fn release_resident_range(map: &Mmap, range: Range<usize>) -> io::Result<()> {
     // SAFETY: the map is read-only and we never wrote to it, so MADV_DONTNEED discards no
     // data: later reads see the same file bytes, re-read on demand. No reference into the map
     // is invalidated (the mapping itself stays). The file-modification risk is the one
     // accepted in `map_file`.
-    unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) }
+    unsafe {
+        map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, range.start, range.len())
+    }
 }
 
 /// How a document's text is stored in its buffer.

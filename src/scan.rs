@@ -39,6 +39,9 @@ pub struct ScanStats {
     pub chained_members: u64,
 }
 
+/// Documents tokenized between two releases of the input pages they were read from.
+const TOKENIZE_BATCH: usize = 4096;
+
 /// Wall-clock seconds per stage, in order.
 pub type Timings = Vec<(&'static str, f64)>;
 
@@ -176,60 +179,71 @@ fn analyze(
         })
         .collect();
 
-    // Pass 1: what the boilerplate learner needs of every line. Tokens are not kept (they
-    // would be the largest thing in memory); pass 2 tokenizes again.
-    let tokenize = |tok: &mut Tokenizer, t: &mut Tokenized, i: usize| {
-        tok.tokenize(&corpus.text(order[i] as usize), t);
-    };
+    // Pass 1, in input order so that the pages of a memory-mapped input can be given back
+    // batch by batch: tokenize every text once, keep the token streams for
+    // pass 2, and collect what the boilerplate learner needs of every line.
+    let mut rank = vec![0u32; n];
+    for (i, &d) in order.iter().enumerate() {
+        rank[d as usize] = i as u32;
+    }
     let bar = progress.bar("tokenize", n as u64);
-    let records: Vec<LineRecord> = (0..n)
-        .into_par_iter()
-        .map_init(
-            || (Tokenizer::new(cfg.seed), Tokenized::default()),
-            |(tok, t), i| {
-                tokenize(tok, t, i);
-                bar.inc(1);
-                line_records(t, i as u32, line_hash(&t.tokens), sources[i]).collect::<Vec<_>>()
-            },
-        )
-        .flatten_iter()
-        .collect();
+    let mut by_input_order: Vec<(Tokenized, u64)> = Vec::with_capacity(n);
+    let mut records: Vec<LineRecord> = Vec::new();
+    for lo in (0..n).step_by(TOKENIZE_BATCH) {
+        let hi = (lo + TOKENIZE_BATCH).min(n);
+        let batch: Vec<(Tokenized, u64, Vec<LineRecord>)> = (lo..hi)
+            .into_par_iter()
+            .map_init(
+                || (Tokenizer::new(cfg.seed), Tokenized::default()),
+                |(tok, scratch), d| {
+                    let text = corpus.text(d);
+                    tok.tokenize(&text, scratch);
+                    let t = scratch.clone(); // allocates exactly what is kept
+                    let i = rank[d] as usize;
+                    let lines = line_records(&t, i as u32, line_hash(&t.tokens), sources[i]);
+                    let lines = lines.collect();
+                    bar.inc(1);
+                    (t, xxhash_rust::xxh3::xxh3_64(text.as_bytes()), lines)
+                },
+            )
+            .collect();
+        corpus.release_resident_pages_of(lo..hi);
+        for (t, text_hash, lines) in batch {
+            records.extend(lines);
+            by_input_order.push((t, text_hash));
+        }
+    }
+    let mut tokenized: Vec<(Tokenized, u64)> = Vec::with_capacity(n);
+    for &d in &order {
+        tokenized.push(std::mem::take(&mut by_input_order[d as usize]));
+    }
+    drop(by_input_order);
     bar.finish_and_clear();
     timer.lap("tokenize");
 
     // Boilerplate.
     let (mut model, holders) = BoilerplateModel::learn_lines(cfg.boilerplate, records);
-    let mut tok = Tokenizer::new(cfg.seed);
-    let mut t = Tokenized::default();
     for d in holders {
-        tokenize(&mut tok, &mut t, d as usize);
-        model.add_near_lines(&t);
+        model.add_near_lines(&tokenized[d as usize].0);
     }
     if let Some(known) = known {
         model.merge(known);
     }
     timer.lap("boilerplate");
 
-    // Features and signatures.
+    // Features and signatures; each token stream is dropped once its features are built.
     let k = cfg.num_perm;
     let mut signatures = vec![0u32; n * k];
     let bar = progress.bar("sketch", n as u64);
     let built: Vec<(DocFeatures, bool)> = signatures
         .par_chunks_mut(k.max(1))
-        .zip(order.par_iter())
+        .zip(tokenized.into_par_iter())
         .map_init(
-            || {
-                (
-                    Tokenizer::new(cfg.seed),
-                    Tokenized::default(),
-                    features::Scratch::default(),
-                )
-            },
-            |(tok, t, scratch), (sig, &d)| {
-                let text = corpus.text(d as usize);
-                tok.tokenize(&text, t);
-                let furniture = model.classify(t);
-                let out = features::build(t, &furniture, &text, cfg.ngram, cfg.seed, sig, scratch);
+            features::Scratch::default,
+            |scratch, (sig, (t, text_hash))| {
+                let furniture = model.classify(&t);
+                let out =
+                    features::build(&t, &furniture, text_hash, cfg.ngram, cfg.seed, sig, scratch);
                 bar.inc(1);
                 out
             },
@@ -237,7 +251,6 @@ fn analyze(
         .collect();
     bar.finish_and_clear();
     let (features, active): (Vec<DocFeatures>, Vec<bool>) = built.into_iter().unzip();
-    corpus.release_resident_pages();
     timer.lap("sketch");
     Analysis {
         order,
