@@ -328,22 +328,23 @@ fn pick_canonical(input: &ClusterInput, comp: &[u32]) -> u32 {
 
 /// For each member, how many of its shingles another member also has.
 fn supported_shingles(features: &[DocFeatures], comp: &[u32]) -> Vec<usize> {
-    let mut all: Vec<(u32, u32)> = comp
+    // `shingle << 32 | member`: one u64 key sorts faster than a pair.
+    let mut all: Vec<u64> = comp
         .iter()
         .enumerate()
         .flat_map(|(i, &d)| {
             features[d as usize]
                 .shingles
                 .iter()
-                .map(move |&h| (h, i as u32))
+                .map(move |&h| (h as u64) << 32 | i as u64)
         })
         .collect();
     all.sort_unstable();
     let mut support = vec![0usize; comp.len()];
-    for run in all.chunk_by(|a, b| a.0 == b.0) {
+    for run in all.chunk_by(|a, b| a >> 32 == b >> 32) {
         if run.len() > 1 {
-            for &(_, i) in run {
-                support[i as usize] += 1;
+            for &e in run {
+                support[e as u32 as usize] += 1;
             }
         }
     }
