@@ -172,15 +172,15 @@ impl Tokenizer {
         let mut i = 0usize;
         while i < bytes.len() {
             let b = bytes[i];
-            if self.word.is_empty() && b.is_ascii_alphanumeric() {
+            if self.word.is_empty() && ASCII_WORD[b as usize] {
                 // Fast path: a plain ASCII word ending at an ASCII separator or the line end.
                 let end = bytes[i..]
                     .iter()
-                    .position(|c| !c.is_ascii_alphanumeric())
+                    .position(|&c| !ASCII_WORD[c as usize])
                     .map_or(bytes.len(), |p| i + p);
                 if end == bytes.len() || (bytes[end] < 0x80 && bytes[end] != b'\'') {
-                    self.word.extend_from_slice(&bytes[i..end]);
-                    self.word.make_ascii_lowercase();
+                    // Setting bit 5 lowercases an ASCII letter and leaves a digit as it is.
+                    self.word.extend(bytes[i..end].iter().map(|&c| c | 0x20));
                     self.flush(offset + i, offset + end, out);
                     i = end;
                     continue;
@@ -273,6 +273,17 @@ fn push_paragraph(out: &mut Tokenized, first: usize, end: usize) {
         tok_end: b.tok_end,
     });
 }
+
+/// ASCII letters and digits, by byte value.
+const ASCII_WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    t
+};
 
 enum CharClass {
     Apostrophe,
