@@ -193,6 +193,15 @@ fn stages(c: &mut Criterion) {
             }
         })
     });
+    g.bench_function("count_shared_candidates", |b| {
+        let features = &fx.analysis.features;
+        b.iter(|| {
+            for &key in &fx.candidates {
+                let (a, z) = ((key >> 32) as usize, key as u32 as usize);
+                black_box(verify::count_shared(&features[a], &features[z]));
+            }
+        })
+    });
     g.finish();
 
     // Corpus indices of (canonical, copy) pairs, as the reports align them.
