@@ -221,7 +221,13 @@ fn longest_ordered_chain(s: &mut Scratch) -> u32 {
     s.pa.clear();
     s.pb.clear();
     for (i, &y) in s.ys.iter().enumerate() {
-        let k = s.tail_ys.partition_point(|&t| t < y);
+        // A copy's shared shingles mostly come in order: try extending the longest chain
+        // before searching for the chain to replace.
+        let k = if s.tail_ys.last().is_none_or(|&t| t < y) {
+            s.tail_ys.len()
+        } else {
+            s.tail_ys.partition_point(|&t| t < y)
+        };
         s.back.push(if k > 0 { s.tails[k - 1] } else { u32::MAX });
         if k == s.tails.len() {
             s.tails.push(i as u32);
