@@ -209,7 +209,9 @@ impl Corpus {
             TextEncoding::Plain => String::from_utf8_lossy(bytes),
             TextEncoding::JsonString => std::str::from_utf8(bytes)
                 .ok()
-                .and_then(|json| serde_json::from_str::<String>(json).ok())
+                .and_then(|json| {
+                    unescape_json_string(json).or_else(|| serde_json::from_str(json).ok())
+                })
                 .map_or_else(
                     || Cow::Owned(String::from_utf8_lossy(bytes).into_owned()),
                     Cow::Owned,
@@ -217,9 +219,6 @@ impl Corpus {
         }
     }
 
-    /// The exact bytes of document `doc`'s record as read: its JSONL line without the line
-    /// terminator (`\n` or `\r\n`) and without a leading UTF-8 BOM, or the whole file for a
-    /// file of a directory input. Panics if `doc >= self.len()`.
     /// Give the pages of memory-mapped inputs that hold documents `docs` back to the system
     /// once a pass has read them; later reads fault them in again. A pass in input order
     /// that releases each batch behind it keeps the resident size of a run near what the
@@ -240,6 +239,9 @@ impl Corpus {
         }
     }
 
+    /// The exact bytes of document `doc`'s record as read: its JSONL line without the line
+    /// terminator (`\n` or `\r\n`) and without a leading UTF-8 BOM, or the whole file for a
+    /// file of a directory input. Panics if `doc >= self.len()`.
     pub fn record_bytes(&self, doc: usize) -> &[u8] {
         let span = &self.spans[doc];
         &self.buffers[span.buffer as usize].bytes()[span.record.clone()]
@@ -1243,6 +1245,64 @@ fn optional_text(
     }
 }
 
+/// Decode a JSON string literal (quotes included) that was validated when it was read: the
+/// common escapes and `\u` escapes, surrogate pairs included. Every scan reads every text
+/// at least once, so this runs over the whole corpus; it is a copy between backslashes
+/// rather than serde_json's general parser. Returns None for anything irregular (a lone
+/// surrogate, an unknown escape), which the caller hands to serde_json instead.
+fn unescape_json_string(quoted: &str) -> Option<String> {
+    let inner = quoted.strip_prefix('"')?.strip_suffix('"')?;
+    let bytes = inner.as_bytes();
+    let mut out = String::with_capacity(inner.len());
+    let mut at = 0;
+    while let Some(found) = memchr::memchr(b'\\', &bytes[at..]) {
+        let escape = at + found;
+        out.push_str(&inner[at..escape]);
+        let kind = *bytes.get(escape + 1)?;
+        at = escape + 2;
+        let decoded = match kind {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let unit = |from: usize| {
+                    let hex = inner.get(from..from + 4)?;
+                    if hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        u32::from_str_radix(hex, 16).ok()
+                    } else {
+                        None
+                    }
+                };
+                let first = unit(at)?;
+                at += 4;
+                match first {
+                    0xd800..=0xdbff => {
+                        if inner.get(at..at + 2) != Some("\\u") {
+                            return None;
+                        }
+                        let second = unit(at + 2)?;
+                        if !(0xdc00..=0xdfff).contains(&second) {
+                            return None;
+                        }
+                        at += 6;
+                        char::from_u32(0x10000 + ((first - 0xd800) << 10) + (second - 0xdc00))?
+                    }
+                    _ => char::from_u32(first)?, // None for a lone trailing surrogate
+                }
+            }
+            _ => return None,
+        };
+        out.push(decoded);
+    }
+    out.push_str(&inner[at..]);
+    Some(out)
+}
+
 /// Whether a JSON string body may contain a `\uD800`-`\uDFFF` escape, which serde_json
 /// only checks for pairing when it decodes the string. (An escaped backslash followed by
 /// `uD8..` also matches; that merely costs a decode.)
@@ -1262,6 +1322,31 @@ mod tests {
 
     fn options() -> ReadOptions {
         ReadOptions::default()
+    }
+
+    #[test]
+    fn json_strings_decode_as_serde_json_decodes_them() {
+        for literal in [
+            r#""plain""#,
+            r#""""#,
+            r#""a\nb\r\n\t\"q\" \\ \/ \b\f""#,
+            r#""caf\u00e9 \u201cquoted\u201d \u2014 dash""#,
+            r#""emoji \ud83d\ude00 and \uD83D\uDE00 end""#,
+            r#""\u0000 nul and \\u1234 literal""#,
+            "\"unescaped \u{e9}t\u{e9} \u{1f600}\"",
+        ] {
+            let expected: String = serde_json::from_str(literal).unwrap();
+            assert_eq!(unescape_json_string(literal), Some(expected), "{literal}");
+        }
+        // Irregular escapes are left to serde_json.
+        for literal in [
+            r#""\ud83d alone""#,
+            r#""\ude00 alone""#,
+            r#""\x""#,
+            r#""\u12""#,
+        ] {
+            assert_eq!(unescape_json_string(literal), None, "{literal}");
+        }
     }
 
     fn write_file(dir: &Path, relative: &str, bytes: &[u8]) -> PathBuf {
