@@ -545,19 +545,8 @@ fn prepare(b: &DocFeatures, p: &SketchParams, s: &mut Scratch) {
 fn estimate(a: &IndexedDoc, b: &DocFeatures, p: &SketchParams, s: &mut Scratch) -> Estimate {
     let (na, nb) = (a.shingles as f64, b.n_shingles() as f64);
     if a.body_hash == b.body_hash {
-        let same = PairScore {
-            shared: b.n_shingles() as u32,
-            aligned: b.n_shingles() as u32,
-            jaccard: 1.0,
-            a_in_b: 1.0,
-            b_in_a: 1.0,
-            cover_a: 1.0,
-            cover_b: 1.0,
-            first_a: 0,
-            first_b: 0,
-        };
         return Estimate {
-            score: same,
+            score: PairScore::identity(b.n_shingles()),
             last_a: a.body_tokens,
         };
     }

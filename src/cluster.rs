@@ -255,17 +255,7 @@ fn settle(input: &ClusterInput, adj: &BTreeMap<u32, Vec<u32>>, comp: Vec<u32>) -
             let mut members = vec![Member {
                 doc: canon,
                 relation: Relation::Canonical,
-                score: PairScore {
-                    shared: cf.n_shingles() as u32,
-                    aligned: cf.n_shingles() as u32,
-                    jaccard: 1.0,
-                    a_in_b: 1.0,
-                    b_in_a: 1.0,
-                    cover_a: 1.0,
-                    cover_b: 1.0,
-                    first_a: 0,
-                    first_b: 0,
-                },
+                score: PairScore::identity(cf.n_shingles()),
                 paragraphs: paragraph_match(cf, cf),
                 chained: false,
             }];

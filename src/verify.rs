@@ -62,6 +62,22 @@ pub struct PairScore {
 }
 
 impl PairScore {
+    /// The scores of a body with itself (or with an equal one) of `n_shingles` shingles:
+    /// all shared and aligned from the first word, every ratio 1.
+    pub fn identity(n_shingles: usize) -> PairScore {
+        PairScore {
+            shared: n_shingles as u32,
+            aligned: n_shingles as u32,
+            jaccard: 1.0,
+            a_in_b: 1.0,
+            b_in_a: 1.0,
+            cover_a: 1.0,
+            cover_b: 1.0,
+            first_a: 0,
+            first_b: 0,
+        }
+    }
+
     /// Aligned containment and coverage of the smaller side (fewer shingles).
     pub fn smaller_side(&self, a: &DocFeatures, b: &DocFeatures) -> (f64, f64) {
         self.smaller_side_sized(a.n_shingles(), b.n_shingles())
