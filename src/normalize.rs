@@ -180,9 +180,23 @@ impl Tokenizer {
                     .map_or(bytes.len(), |p| i + p);
                 if end == bytes.len() || (bytes[end] < 0x80 && bytes[end] != b'\'') {
                     // Setting bit 5 lowercases an ASCII letter and leaves a digit as it is.
-                    self.word.extend(bytes[i..end].iter().map(|&c| c | 0x20));
-                    self.flush(offset + i, offset + end, out);
+                    let word = &bytes[i..end];
+                    if word.len() <= SHORT_WORD {
+                        let mut lower = [0u8; SHORT_WORD];
+                        for (l, &c) in lower.iter_mut().zip(word) {
+                            *l = c | 0x20;
+                        }
+                        self.push_token(&lower[..word.len()], offset + i, offset + end, out);
+                    } else {
+                        self.word.extend(word.iter().map(|&c| c | 0x20));
+                        self.flush(offset + i, offset + end, out);
+                    }
+                    // With no word pending, every ASCII byte that is not a letter or digit
+                    // (an apostrophe too) only separates words.
                     i = end;
+                    while i < bytes.len() && bytes[i] < 0x80 && !ASCII_WORD[bytes[i] as usize] {
+                        i += 1;
+                    }
                     continue;
                 }
             }
@@ -245,16 +259,24 @@ impl Tokenizer {
         self.flush(offset + word_start, offset + last_end, out);
     }
 
+    /// Emit the pending word, if any.
     fn flush(&mut self, start: usize, end: usize, out: &mut Tokenized) {
         if self.word.is_empty() {
             return;
         }
-        let h = xxh3_64_with_seed(&self.word, self.seed);
+        let word = std::mem::take(&mut self.word);
+        self.push_token(&word, start, end, out);
+        self.word = word;
+        self.word.clear();
+    }
+
+    /// Emit the token of a normalized word spanning `start..end` of the text.
+    fn push_token(&self, word: &[u8], start: usize, end: usize, out: &mut Tokenized) {
+        let h = xxh3_64_with_seed(word, self.seed);
         out.tokens.push((h >> 32) as u32);
         if self.with_spans {
             out.token_spans.push((start as u32, end as u32));
         }
-        self.word.clear();
     }
 }
 
@@ -273,6 +295,9 @@ fn push_paragraph(out: &mut Tokenized, first: usize, end: usize) {
         tok_end: b.tok_end,
     });
 }
+
+/// Longest ASCII word lowercased on the stack rather than in the tokenizer's buffer.
+const SHORT_WORD: usize = 24;
 
 /// ASCII letters and digits, by byte value.
 const ASCII_WORD: [bool; 256] = {
