@@ -3,7 +3,7 @@
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 use wirecopy::synth::{SynthParams, generate};
 
@@ -17,13 +17,18 @@ fn wirecopy(args: &[&str]) -> Output {
 /// A snapshot and new batches, in a temporary directory.
 struct Fixture {
     dir: tempfile::TempDir,
+    /// Ids of the generated documents, in order: the indexed ones, then `new.jsonl`.
+    ids: Vec<String>,
     /// Document id → story, for all generated documents.
     story: HashMap<String, u32>,
     index: PathBuf,
 }
 
+/// How many of the generated documents the snapshot index holds.
+const INDEXED: usize = 250;
+
 impl Fixture {
-    /// Index the first 250 of 300 generated documents; the other 50 are `new.jsonl`.
+    /// Index the first [`INDEXED`] of 300 generated documents; the others are `new.jsonl`.
     /// `fresh.jsonl` holds one story and its copy, and `single.jsonl` one story, from
     /// another generator seed (stories the snapshot does not have).
     fn new() -> Self {
@@ -37,13 +42,14 @@ impl Fixture {
         for t in &synth.truth {
             story.insert(t.id.clone(), t.story);
         }
+        let ids = synth.truth.iter().map(|t| t.id.clone()).collect();
         let text = String::from_utf8(synth.jsonl).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         let write = |name: &str, lines: &[&str]| {
             fs::write(dir.path().join(name), lines.join("\n") + "\n").unwrap();
         };
-        write("base.jsonl", &lines[..250]);
-        write("new.jsonl", &lines[250..]);
+        write("base.jsonl", &lines[..INDEXED]);
+        write("new.jsonl", &lines[INDEXED..]);
         let other = generate(&SynthParams {
             n_docs: 60,
             seed: 12,
@@ -84,7 +90,12 @@ impl Fixture {
             index.to_str().unwrap(),
         ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        Fixture { dir, story, index }
+        Fixture {
+            dir,
+            ids,
+            story,
+            index,
+        }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -120,25 +131,11 @@ impl Fixture {
     }
 }
 
-fn ids_in(path: &Path) -> Vec<String> {
-    fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect()
-}
-
 #[test]
 fn copies_of_indexed_documents_are_found_and_attributed_to_their_story() {
     let f = Fixture::new();
     let report = f.check_json("new.jsonl", &[]);
-    let base: Vec<String> = ids_in(&f.path("base.jsonl"));
-    let new: Vec<String> = ids_in(&f.path("new.jsonl"));
+    let (base, new) = f.ids.split_at(INDEXED);
     let clusters = report["clusters"].as_array().unwrap();
     let mut flagged = 0;
     for c in clusters
@@ -171,7 +168,7 @@ fn copies_of_indexed_documents_are_found_and_attributed_to_their_story() {
     );
     let check = &report["params"]["check"];
     assert_eq!(check["new_copies"], flagged);
-    assert_eq!(check["index_documents"], 250);
+    assert_eq!(check["index_documents"], INDEXED);
     assert!(check["scores"].as_str().unwrap().contains("estimated"));
 }
 

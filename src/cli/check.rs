@@ -1,11 +1,10 @@
 //! `wirecopy check NEW... --against INDEX`: a CI verdict on a new batch of documents.
 
 use super::{
-    DetectArgs, EXIT_FOUND, EXIT_OK, Format, InputArgs, emit, init_threads, read_inputs,
+    DetectArgs, EXIT_FOUND, EXIT_OK, Format, InputArgs, ReportArgs, RunArgs, emit, read_inputs,
     usage_error,
 };
 use crate::check::{self, CheckOutput};
-use crate::progress::Progress;
 use crate::report::{self, ScanReport};
 use clap::{Args, ValueEnum};
 use std::io::Write;
@@ -38,18 +37,10 @@ pub struct CheckArgs {
     /// Exit with code 1 when this is found (the report is written either way).
     #[arg(long, value_enum, default_value = "never")]
     pub fail_on: FailOn,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
-    /// Write the report to FILE (atomically) instead of stdout.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
-    /// Worker threads (0 = one per core).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// No progress bars.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// The human report: copies of indexed documents, then what a scan of the new documents
@@ -91,7 +82,7 @@ fn write_text(r: &ScanReport, out: &CheckOutput, w: &mut dyn Write) -> std::io::
         timings: r.timings.clone(),
         clusters: r.clusters[split..].to_vec(),
     };
-    report::text::write_text(&new_only, w)?;
+    report::text::write_text(&new_only, None, w)?;
     let s = &out.stats;
     writeln!(
         w,
@@ -108,9 +99,10 @@ pub fn run(a: &CheckArgs) -> i32 {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
-    if let Err(e) = init_threads(a.threads) {
-        return usage_error(e);
-    }
+    let progress = match a.run.start() {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let started = Instant::now();
     let index = match super::index::read_index(&a.against) {
         Ok(i) => i,
@@ -124,7 +116,7 @@ pub fn run(a: &CheckArgs) -> i32 {
         Err(code) => return code,
     };
     let read_secs = started.elapsed().as_secs_f64();
-    let mut out = check::check(&corpus, &cfg, &index, &Progress::auto(a.quiet));
+    let mut out = check::check(&corpus, &cfg, &index, &progress);
     out.scan.timings.insert(0, ("read", read_secs));
     let report = check::report(
         &corpus,
@@ -135,14 +127,14 @@ pub fn run(a: &CheckArgs) -> i32 {
         &a.input.names(),
         &a.against.display().to_string(),
     );
-    let write = |w: &mut dyn Write| match a.format {
+    let write = |w: &mut dyn Write| match a.report.format {
         Format::Text => write_text(&report, &out, w),
-        Format::Json => report::json::write_json(&report, w),
-        Format::Jsonl => report::json::write_jsonl(&report, w),
-        Format::Csv => report::csv::write_csv(&report, w),
+        Format::Json => report::json::write_json(&report, None, w),
+        Format::Jsonl => report::json::write_jsonl(&report, None, w),
+        Format::Csv => report::csv::write_csv(&report, None, w),
         Format::Members => report::members::write_members(&report, w),
     };
-    let code = emit(a.output.as_deref(), write);
+    let code = emit(a.report.output.as_deref(), write);
     if code != EXIT_OK {
         return code;
     }

@@ -1,13 +1,12 @@
 //! `wirecopy dedup`: write the corpus without its redundant copies.
 
 use super::{
-    DetectArgs, EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, InputArgs, init_threads, read_inputs, usage_error,
+    DetectArgs, EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, InputArgs, RunArgs, read_inputs, usage_error,
 };
 use crate::cluster::Relation;
 use crate::config::CanonicalPolicy;
 use crate::dedup::{self, DEFAULT_REDUNDANT, Fate, Plan};
 use crate::input::Corpus;
-use crate::progress::Progress;
 use crate::report::{ScanReport, Staged, stage_dir, stage_file};
 use crate::scan::scan;
 use clap::Args;
@@ -58,12 +57,8 @@ pub struct DedupArgs {
     /// (cluster, canonical, relation, redundant, scores).
     #[arg(long)]
     pub annotate: bool,
-    /// Worker threads (0 = one per core).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// No progress bars.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// The keep policy from `--keep` (and `--sources`). `Err` is an exit code.
@@ -262,9 +257,10 @@ pub fn run(a: &DedupArgs) -> i32 {
     if let Err(code) = check_outputs(a) {
         return code;
     }
-    if let Err(e) = init_threads(a.threads) {
-        return usage_error(e);
-    }
+    let progress = match a.run.start() {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let corpus = match read_inputs(&a.input) {
         Ok(c) => c,
         Err(code) => return code,
@@ -278,7 +274,7 @@ pub fn run(a: &DedupArgs) -> i32 {
         );
         return EXIT_INPUT;
     }
-    let out = scan(&corpus, &cfg, &Progress::auto(a.quiet));
+    let out = scan(&corpus, &cfg, &progress);
     let report = ScanReport::new(
         &corpus,
         &out,

@@ -10,7 +10,7 @@
 //!   `ID_A<TAB>ID_B` per line (`#` comments and blank lines skipped), one alignment per output
 //!   line in the order of the pairs file, computed in parallel.
 
-use super::{EXIT_INPUT, InputArgs, emit, init_threads, read_inputs, usage_error};
+use super::{EXIT_INPUT, InputArgs, RunArgs, emit, read_inputs, usage_error};
 use crate::align::{AlignParams, Alignment, Article, align};
 use crate::boilerplate::{BoilerplateModel, BoilerplateParams};
 use crate::config::{ScanRequest, defaults};
@@ -91,12 +91,8 @@ pub struct DiffArgs {
     /// Write to FILE (atomically) instead of stdout.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// Worker threads (0 = one per core).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// No progress bars.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// Colour or not: `always` and `never` win; `auto` colours a terminal unless NO_COLOR is set
@@ -129,9 +125,10 @@ pub fn run(args: &DiffArgs) -> i32 {
         max_tokens: args.max_tokens,
         ..AlignParams::default()
     };
-    if let Err(e) = init_threads(args.threads) {
-        return usage_error(e);
-    }
+    let progress = match args.run.start() {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let wanted = match (&args.a, &args.b, &args.pairs) {
         (Some(a), Some(b), None) => Wanted::Pair(a.clone(), b.clone()),
         (None, None, Some(file)) => Wanted::Batch(file.clone()),
@@ -146,7 +143,7 @@ pub fn run(args: &DiffArgs) -> i32 {
     }
     let seed = args.seed.unwrap_or(defaults::SEED);
     match (&args.corpus, wanted) {
-        (Some(path), wanted) => diff_corpus(args, path, wanted, seed, &params),
+        (Some(path), wanted) => diff_corpus(args, path, wanted, seed, &params, &progress),
         (None, Wanted::Pair(a, b)) => diff_files(args, (a, b), seed, &params),
         (None, Wanted::Batch(_)) => usage_error("--pairs needs --corpus"),
     }
@@ -189,6 +186,7 @@ fn diff_corpus(
     wanted: Wanted,
     seed: u64,
     params: &AlignParams,
+    progress: &Progress,
 ) -> i32 {
     let input = InputArgs {
         inputs: vec![path.to_path_buf()],
@@ -230,7 +228,7 @@ fn diff_corpus(
             }
         }
     }
-    let model = learn_model(&corpus, args, seed);
+    let model = learn_model(&corpus, args, seed, progress);
     let texts: Vec<(std::borrow::Cow<str>, std::borrow::Cow<str>)> = pairs
         .iter()
         .map(|&(x, y, _)| (corpus.text(x), corpus.text(y)))
@@ -256,16 +254,19 @@ fn diff_corpus(
 }
 
 /// The corpus's boilerplate model, learned as scan learns it.
-fn learn_model(corpus: &Corpus, args: &DiffArgs, seed: u64) -> BoilerplateModel {
+fn learn_model(
+    corpus: &Corpus,
+    args: &DiffArgs,
+    seed: u64,
+    progress: &Progress,
+) -> BoilerplateModel {
     let request = ScanRequest {
         seed: Some(seed),
         no_boilerplate: args.no_boilerplate,
         ..ScanRequest::default()
     };
     let cfg = request.resolve().expect("default parameters are valid");
-    analyze_timed(corpus, &cfg, &Progress::auto(args.quiet))
-        .0
-        .boilerplate
+    analyze_timed(corpus, &cfg, progress).0.boilerplate
 }
 
 /// Read `ID_A<TAB>ID_B` lines. `Err` is an exit code.

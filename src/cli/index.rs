@@ -1,11 +1,8 @@
 //! `wirecopy index build|add|info`: save a snapshot's sketches for `wirecopy check`.
 
-use super::{
-    DetectArgs, EXIT_INPUT, EXIT_OK, InputArgs, emit, init_threads, read_inputs, usage_error,
-};
+use super::{DetectArgs, EXIT_INPUT, EXIT_OK, InputArgs, RunArgs, emit, read_inputs, usage_error};
 use crate::config::ScanRequest;
 use crate::index::{self, SnapshotIndex};
-use crate::progress::Progress;
 use crate::scan::{analyze_timed, analyze_with_furniture};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
@@ -38,12 +35,8 @@ pub struct BuildArgs {
     /// The index file to write (atomically).
     #[arg(long, short, value_name = "FILE")]
     pub output: PathBuf,
-    /// Worker threads (0 = one per core).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// No progress bars.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Args, Debug)]
@@ -53,12 +46,8 @@ pub struct AddArgs {
     pub index: PathBuf,
     #[command(flatten)]
     pub input: InputArgs,
-    /// Worker threads (0 = one per core).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// No progress bars.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Args, Debug)]
@@ -110,23 +99,25 @@ fn build(a: &BuildArgs) -> i32 {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
-    if let Err(e) = init_threads(a.threads) {
-        return usage_error(e);
-    }
+    let progress = match a.run.start() {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let corpus = match read_inputs(&a.input) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let (analysis, _) = analyze_timed(&corpus, &cfg, &Progress::auto(a.quiet));
+    let (analysis, _) = analyze_timed(&corpus, &cfg, &progress);
     let mut index = SnapshotIndex::new(&cfg);
     index.add(&corpus, &analysis);
     save(&index, &a.output, corpus.len())
 }
 
 fn add(a: &AddArgs) -> i32 {
-    if let Err(e) = init_threads(a.threads) {
-        return usage_error(e);
-    }
+    let progress = match a.run.start() {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let mut index = match read_index(&a.index) {
         Ok(i) => i,
         Err(code) => return code,
@@ -140,12 +131,7 @@ fn add(a: &AddArgs) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let (analysis, _) = analyze_with_furniture(
-        &corpus,
-        &cfg,
-        &index.boilerplate(),
-        &Progress::auto(a.quiet),
-    );
+    let (analysis, _) = analyze_with_furniture(&corpus, &cfg, &index.boilerplate(), &progress);
     let ids = index.id_set();
     let analysis = index::narrow(&corpus, analysis, |id| !ids.contains(id));
     drop(ids);

@@ -16,6 +16,7 @@ pub mod scan;
 
 use crate::config::{ScanRequest, defaults};
 use crate::input::{Corpus, InputError, InputPath, ReadOptions, RejectReason, read_corpus};
+use crate::progress::Progress;
 use crate::report;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
@@ -185,6 +186,40 @@ impl DetectArgs {
     }
 }
 
+/// How a command runs: every command takes these.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct RunArgs {
+    /// Worker threads (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// No progress bars.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl RunArgs {
+    /// Start the process's worker pool and return the progress bars to draw. `Err` is the
+    /// exit code of a usage error (the pool cannot be built).
+    pub fn start(&self) -> Result<Progress, i32> {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads)
+            .build_global()
+            .map_err(|e| usage_error(format!("cannot start {} threads: {e}", self.threads)))?;
+        Ok(Progress::auto(self.quiet))
+    }
+}
+
+/// The report of `scan` and `check` (the same formats) and where it goes.
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
@@ -217,14 +252,6 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
 pub fn usage_error(e: impl std::fmt::Display) -> i32 {
     eprintln!("wirecopy: {e}");
     EXIT_USAGE
-}
-
-/// Set the worker count for the whole process.
-pub fn init_threads(threads: usize) -> Result<(), String> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build_global()
-        .map_err(|e| format!("cannot start {threads} threads: {e}"))
 }
 
 /// Read the inputs, printing warnings for skipped records. `Err` is an exit code.

@@ -1,12 +1,15 @@
 //! `wirecopy scan`: find the groups of copies and report them.
 
-use super::{DetectArgs, EXIT_OK, Format, InputArgs, emit, init_threads, read_inputs, usage_error};
+use super::{
+    DetectArgs, EXIT_OK, Format, InputArgs, ReportArgs, RunArgs, emit, read_inputs, usage_error,
+};
 use crate::config::{PairsScope, ScanConfig};
-use crate::progress::Progress;
 use crate::report::changes::MemberChanges;
 use crate::report::{self, ScanReport};
 use crate::scan::scan;
 use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+use std::time::Instant;
 
 /// `--pairs-scope` values.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,8 +17,6 @@ pub enum PairsScopeArg {
     Accepted,
     Candidates,
 }
-use std::path::PathBuf;
-use std::time::Instant;
 
 #[derive(Args, Debug)]
 pub struct ScanArgs {
@@ -23,18 +24,10 @@ pub struct ScanArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub detect: DetectArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
-    /// Write the report to FILE (atomically) instead of stdout.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
-    /// Worker threads (0 = one per core).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// No progress bars.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Print the LSH S-curve for the chosen bands × rows to stderr.
     #[arg(long)]
     pub explain: bool,
@@ -78,9 +71,10 @@ pub fn run(a: &ScanArgs) -> i32 {
             PairsScopeArg::Candidates => PairsScope::Candidates,
         };
     }
-    if let Err(e) = init_threads(a.threads) {
-        return usage_error(e);
-    }
+    let progress = match a.run.start() {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     if a.explain {
         print_s_curve(&cfg);
     }
@@ -90,7 +84,7 @@ pub fn run(a: &ScanArgs) -> i32 {
         Err(code) => return code,
     };
     let read_secs = started.elapsed().as_secs_f64();
-    let mut out = scan(&corpus, &cfg, &Progress::auto(a.quiet));
+    let mut out = scan(&corpus, &cfg, &progress);
     if let Some(path) = &a.pairs {
         let code = emit(Some(path), |w| report::pairs::write_pairs(&corpus, &out, w));
         if code != EXIT_OK {
@@ -106,15 +100,15 @@ pub fn run(a: &ScanArgs) -> i32 {
         &a.input.names(),
     );
     // The members format prints no change summaries, so it does not pay for the alignment.
-    let with_changes = !a.no_changes && a.format != Format::Members;
+    let with_changes = !a.no_changes && a.report.format != Format::Members;
     let changes = MemberChanges::for_report(&mut report, &corpus, &out, &cfg, with_changes);
     let changes = changes.as_ref();
-    let write = |w: &mut dyn std::io::Write| match a.format {
-        Format::Text => report::text::write_text_with(&report, changes, w),
-        Format::Json => report::json::write_json_with(&report, changes, w),
-        Format::Jsonl => report::json::write_jsonl_with(&report, changes, w),
-        Format::Csv => report::csv::write_csv_with(&report, changes, w),
+    let write = |w: &mut dyn std::io::Write| match a.report.format {
+        Format::Text => report::text::write_text(&report, changes, w),
+        Format::Json => report::json::write_json(&report, changes, w),
+        Format::Jsonl => report::json::write_jsonl(&report, changes, w),
+        Format::Csv => report::csv::write_csv(&report, changes, w),
         Format::Members => report::members::write_members(&report, w),
     };
-    emit(a.output.as_deref(), write)
+    emit(a.report.output.as_deref(), write)
 }

@@ -25,12 +25,8 @@ pub fn field(s: &str) -> String {
     }
 }
 
-pub fn write_csv(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
-    write_csv_with(r, None, w)
-}
-
-/// CSV with the members' change summaries.
-pub fn write_csv_with(
+/// The report as CSV, with the members' change summaries when given.
+pub fn write_csv(
     r: &ScanReport,
     changes: Option<&MemberChanges>,
     w: &mut dyn Write,

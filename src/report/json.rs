@@ -67,12 +67,8 @@ fn member(m: &MemberRow, changes: Option<&Summary>) -> Value {
     })
 }
 
-pub fn cluster(c: &ClusterRow) -> Value {
-    cluster_with(c, None)
-}
-
 /// A cluster with its members' change summaries (see [`MemberChanges::cluster`]).
-pub fn cluster_with(c: &ClusterRow, changes: Option<&[Option<Summary>]>) -> Value {
+fn cluster(c: &ClusterRow, changes: Option<&[Option<Summary>]>) -> Value {
     let members: Vec<Value> = c
         .members
         .iter()
@@ -91,7 +87,7 @@ fn clusters(r: &ScanReport, changes: Option<&MemberChanges>) -> impl Iterator<It
     r.clusters
         .iter()
         .enumerate()
-        .map(move |(i, c)| cluster_with(c, changes.and_then(|ch| ch.cluster(i))))
+        .map(move |(i, c)| cluster(c, changes.and_then(|ch| ch.cluster(i))))
 }
 
 fn header(r: &ScanReport) -> Map<String, Value> {
@@ -148,13 +144,8 @@ fn header(r: &ScanReport) -> Map<String, Value> {
     m
 }
 
-/// The whole report as one JSON document.
-pub fn write_json(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
-    write_json_with(r, None, w)
-}
-
-/// The whole report with the members' change summaries.
-pub fn write_json_with(
+/// The whole report as one JSON document, with the members' change summaries when given.
+pub fn write_json(
     r: &ScanReport,
     changes: Option<&MemberChanges>,
     w: &mut dyn Write,
@@ -174,13 +165,8 @@ pub fn write_header_line(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<(
     writeln!(w)
 }
 
-/// A header line, then one cluster per line.
-pub fn write_jsonl(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
-    write_jsonl_with(r, None, w)
-}
-
-/// JSONL with the members' change summaries.
-pub fn write_jsonl_with(
+/// A header line, then one cluster per line, with the members' change summaries when given.
+pub fn write_jsonl(
     r: &ScanReport,
     changes: Option<&MemberChanges>,
     w: &mut dyn Write,

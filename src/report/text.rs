@@ -12,12 +12,9 @@ fn param<'a>(r: &'a ScanReport, key: &str) -> &'a serde_json::Value {
         .unwrap_or(&serde_json::Value::Null)
 }
 
-pub fn write_text(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
-    write_text_with(r, None, w)
-}
-
-/// The summary with each member's changes (paragraph counts, then the verdict) below it.
-pub fn write_text_with(
+/// The summary, with each member's changes (paragraph counts, then the verdict) below it
+/// when given.
+pub fn write_text(
     r: &ScanReport,
     changes: Option<&MemberChanges>,
     w: &mut dyn Write,
