@@ -347,7 +347,9 @@ fn supported_shingles(features: &[DocFeatures], comp: &[u32]) -> Vec<usize> {
                 .map(move |&h| (h as u64) << 32 | i as u64)
         })
         .collect();
-    all.sort_unstable();
+    // The concatenation of the members' sorted arrays: the stable sort merges these runs
+    // rather than sorting from scratch.
+    all.sort();
     let mut support = vec![0usize; comp.len()];
     for run in all.chunk_by(|a, b| a >> 32 == b >> 32) {
         if run.len() > 1 {
@@ -361,19 +363,20 @@ fn supported_shingles(features: &[DocFeatures], comp: &[u32]) -> Vec<usize> {
 
 /// Compare member `m` with canonical `c` paragraph by paragraph.
 pub fn paragraph_match(c: &DocFeatures, m: &DocFeatures) -> ParagraphMatch {
-    let owned = |f: &DocFeatures| {
+    let (para_c, para_m) = (paragraph_by_position(c), paragraph_by_position(m));
+    let owned = |f: &DocFeatures, para: &[u32]| {
         let mut v = vec![0u32; f.para_starts.len()];
         for &p in &f.positions {
-            v[f.paragraph_of((p as u32) << f.pos_shift)] += 1;
+            v[para[((p as u32) << f.pos_shift) as usize] as usize] += 1;
         }
         v
     };
-    let (owned_c, owned_m) = (owned(c), owned(m));
+    let (owned_c, owned_m) = (owned(c, &para_c), owned(m, &para_m));
     let mut hits_c = vec![0u32; owned_c.len()];
     let mut hits_m = vec![0u32; owned_m.len()];
     for_each_shared(c, m, |pc, pm| {
-        hits_c[c.paragraph_of(pc)] += 1;
-        hits_m[m.paragraph_of(pm)] += 1;
+        hits_c[para_c[pc as usize] as usize] += 1;
+        hits_m[para_m[pm as usize] as usize] += 1;
     });
     let present = |hits: &[u32], owned: &[u32], f: &DocFeatures| -> Vec<Option<bool>> {
         (0..owned.len())
@@ -426,6 +429,18 @@ pub fn paragraph_match(c: &DocFeatures, m: &DocFeatures) -> ParagraphMatch {
     pm
 }
 
+/// [`DocFeatures::paragraph_of`] for every body token position, as a table: a pair compares
+/// every shingle's paragraph, and one pass over the paragraphs is cheaper than a binary
+/// search per shingle.
+fn paragraph_by_position(f: &DocFeatures) -> Vec<u32> {
+    let mut para = vec![0u32; f.body_tokens as usize];
+    for (p, &start) in f.para_starts.iter().enumerate() {
+        let end = f.para_starts.get(p + 1).copied().unwrap_or(f.body_tokens);
+        para[start as usize..end as usize].fill(p as u32);
+    }
+    para
+}
+
 /// Does a word count matter relative to a text of `total` words?
 fn significant(words: u32, total: u32) -> bool {
     words >= 10 && words as f64 >= 0.05 * total as f64
@@ -474,6 +489,20 @@ mod tests {
     const BYLINE: &str = "By Barbara Johnson, Senior Political Reporter\n\
                           Published August 9, 2024 12:50 a.m. Updated daily";
     const BYLINE_WORDS: u32 = 16;
+
+    #[test]
+    fn paragraph_table_agrees_with_paragraph_of() {
+        // Empty paragraphs (all furniture) start where the next one does.
+        let f = DocFeatures {
+            para_starts: vec![0, 0, 4, 9, 9, 9, 15],
+            body_tokens: 20,
+            ..Default::default()
+        };
+        let table = paragraph_by_position(&f);
+        for pos in 0..f.body_tokens {
+            assert_eq!(table[pos as usize] as usize, f.paragraph_of(pos), "{pos}");
+        }
+    }
 
     /// Story paragraph `p`: 35 words that occur nowhere else.
     fn paragraph(p: usize) -> String {
