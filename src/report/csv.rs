@@ -3,10 +3,11 @@
 //! Columns: `cluster,canonical,id,source,date,relation,chained,jaccard,member_in_canonical,
 //! canonical_in_member,coverage,shared_shingles,shared_paragraphs,paragraphs,added_words,
 //! dropped_words,truncated_after,changes`. `changes` is the compact change summary against
-//! the canonical (non-zero paragraph counts as `label:n`, then `truncated_after:t`; see
-//! `report::changes::summary_compact`; the one-line verdict is in JSON and the text view),
-//! empty for the canonical and when not computed. Lines starting with `#` before the header echo the schema
-//! version and the parameters, so a CSV file still says what produced it.
+//! the canonical (non-zero paragraph counts as `label:n`, then `truncated_after:t` and
+//! `fallback` when they apply; see `report::changes::summary_compact`; the one-line verdict
+//! is in JSON and the text view), empty for the canonical and when not computed. Lines
+//! starting with `#` before the header echo the schema version and the parameters
+//! (`# name=JSON value`), so a CSV file still says what produced it.
 
 use super::changes::{MemberChanges, member_summary, summary_compact};
 use super::{SCHEMA_VERSION, ScanReport};

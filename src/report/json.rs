@@ -32,8 +32,10 @@
 //!               words) and only whole paragraphs were compared }
 //! ```
 //!
-//! `params.changes` says whether the summaries were computed; `timings.changes` is their
-//! cost.
+//! `params.changes` says whether the summaries were computed (`--format members` never
+//! computes them; `check` reports have no `changes` parameter and no summaries);
+//! `params.align_max_tokens`, present only when they were, is the alignment budget, and
+//! `timings.changes` their cost.
 //!
 //! The canonical is the first member (relation `canonical`). Scores are rounded to four
 //! decimals. Everything but `timings` is byte-identical for the same input and parameters.
