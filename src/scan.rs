@@ -40,7 +40,7 @@ pub struct ScanStats {
 }
 
 /// Documents tokenized between two releases of the input pages they were read from.
-const TOKENIZE_BATCH: usize = 4096;
+const TOKENIZE_BATCH: usize = 16_384;
 
 /// Wall-clock seconds per stage, in order.
 pub type Timings = Vec<(&'static str, f64)>;
@@ -180,38 +180,26 @@ fn analyze(
         .collect();
 
     // Pass 1, in input order so that the pages of a memory-mapped input can be given back
-    // batch by batch: tokenize every text once, keep the token streams for
-    // pass 2, and collect what the boilerplate learner needs of every line.
-    let mut rank = vec![0u32; n];
-    for (i, &d) in order.iter().enumerate() {
-        rank[d as usize] = i as u32;
-    }
+    // batch by batch: tokenize every text once and keep the token streams for pass 2.
     let bar = progress.bar("tokenize", n as u64);
     let mut by_input_order: Vec<(Tokenized, u64)> = Vec::with_capacity(n);
-    let mut records: Vec<LineRecord> = Vec::new();
     for lo in (0..n).step_by(TOKENIZE_BATCH) {
         let hi = (lo + TOKENIZE_BATCH).min(n);
-        let batch: Vec<(Tokenized, u64, Vec<LineRecord>)> = (lo..hi)
+        let batch: Vec<(Tokenized, u64)> = (lo..hi)
             .into_par_iter()
             .map_init(
                 || (Tokenizer::new(cfg.seed), Tokenized::default()),
                 |(tok, scratch), d| {
                     let text = corpus.text(d);
                     tok.tokenize(&text, scratch);
-                    let t = scratch.clone(); // allocates exactly what is kept
-                    let i = rank[d] as usize;
-                    let lines = line_records(&t, i as u32, line_hash(&t.tokens), sources[i]);
-                    let lines = lines.collect();
                     bar.inc(1);
-                    (t, xxhash_rust::xxh3::xxh3_64(text.as_bytes()), lines)
+                    // The clone allocates exactly what is kept.
+                    (scratch.clone(), xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
                 },
             )
             .collect();
         corpus.release_resident_pages_of(lo..hi);
-        for (t, text_hash, lines) in batch {
-            records.extend(lines);
-            by_input_order.push((t, text_hash));
-        }
+        by_input_order.extend(batch);
     }
     let mut tokenized: Vec<(Tokenized, u64)> = Vec::with_capacity(n);
     for &d in &order {
@@ -219,6 +207,12 @@ fn analyze(
     }
     drop(by_input_order);
     bar.finish_and_clear();
+    // What the boilerplate learner needs of every line.
+    let records: Vec<LineRecord> = tokenized
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, (t, _))| line_records(t, i as u32, line_hash(&t.tokens), sources[i]))
+        .collect();
     timer.lap("tokenize");
 
     // Boilerplate.
