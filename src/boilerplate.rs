@@ -7,16 +7,21 @@
 //!
 //! **Learned from the corpus** (line document frequency). Every non-blank line is hashed
 //! over its normalized words; exact duplicate documents count once. A line is furniture when
-//! * it recurs in at least [`BoilerplateParams::site_min_docs`] documents and in at least twice
+//! * it recurs in at least [`BoilerplateParams::site_min_docs`] documents, in at least twice
 //!   as many documents as it has distinct sources (one outlet repeating its own template;
-//!   copies of a story come from different outlets), or
-//! * it recurs in at least [`BoilerplateParams::common_min_docs`] documents whose neighbouring
-//!   lines differ (three quarters of the occurrences have distinct previous lines and distinct
-//!   next lines), and it is short (at most [`SHORT_LINE`] words, or not a sentence) — or it
-//!   recurs that way in at least [`BoilerplateParams::widespread_docs`] documents (and in
-//!   0.05 % of the corpus, so that sentences quoted across a large corpus stay text). A paragraph
-//!   of a syndicated story recurs with the same neighbours in every copy, so it fails the
-//!   context test; a template line sits between unrelated texts.
+//!   copies of a story come from different outlets), and in at least [`SITE_SHARE`] of the
+//!   documents of those sources (a template is on a good part of its sites' pages; a sentence
+//!   that recurs across a large corpus lands on the same outlets again by chance, but on a
+//!   tiny share of their pages), or
+//! * it recurs in documents whose neighbouring lines differ (three quarters of the
+//!   occurrences have distinct previous lines and distinct next lines) often enough for its
+//!   shape: in [`BoilerplateParams::common_min_docs`] documents for a line that does not end
+//!   like a sentence (a label, a link, a heading); in as many, or 0.05 % of the corpus if that
+//!   is more, for a sentence of at most [`SHORT_LINE`] words; in
+//!   [`BoilerplateParams::widespread_docs`] documents, or 0.05 % of the corpus, for a longer
+//!   sentence. Sentences quoted across a corpus recur more often the larger it grows, without
+//!   becoming templates. A paragraph of a syndicated story recurs with the same neighbours in
+//!   every copy, so it fails the context test; a template line sits between unrelated texts.
 //!
 //! **Seen in the document's shape**, which works on a corpus of two:
 //! * a short line that occurs twice or more in the same document ("Read more »");
@@ -30,11 +35,13 @@
 
 use crate::normalize::{Line, Tokenized};
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 
 /// Lines of at most this many words count as short.
 pub const SHORT_LINE: u32 = 12;
+/// Share of its sources' documents a line must be in to be their template.
+const SITE_SHARE: f64 = 0.05;
 /// Link-like lines have at most this many words and do not end a sentence.
 pub const LINK_LINE: u32 = 25;
 
@@ -49,8 +56,20 @@ fn trigrams(tokens: &[u32]) -> impl Iterator<Item = u64> + '_ {
         .map(crate::normalize::line_hash)
 }
 
+/// What a line looks like, for the thresholds of the learner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineShape {
+    /// Ends like a sentence, more than [`SHORT_LINE`] words.
+    Sentence = 0,
+    /// Ends like a sentence, at most [`SHORT_LINE`] words.
+    ShortSentence = 1,
+    /// Does not end like a sentence (a heading, a link, a label).
+    NotSentence = 2,
+}
+
 /// One occurrence of a non-blank line as the learner sees it:
-/// `[line hash, document hash, source, previous line, next line, short, document index]`.
+/// `[line hash, document hash, source, previous line, next line, shape, document index]`
+/// (shape: a [`LineShape`]).
 pub type LineRecord = [u64; 7];
 
 /// The line records of one document. `doc_hash` identifies exact duplicates (they count
@@ -75,8 +94,14 @@ pub fn line_records(
             doc_hash ^ 0x51
         };
         let next = lines.get(i + 1).map_or(doc_hash ^ 0x52, |l| l.hash);
-        let short = lines[i].n_tokens() <= SHORT_LINE || !lines[i].ends_sentence;
-        Some([h, doc_hash, src, prev, next, short as u64, doc as u64])
+        let shape = if !lines[i].ends_sentence {
+            LineShape::NotSentence
+        } else if lines[i].n_tokens() <= SHORT_LINE {
+            LineShape::ShortSentence
+        } else {
+            LineShape::Sentence
+        };
+        Some([h, doc_hash, src, prev, next, shape as u64, doc as u64])
     })
 }
 
@@ -261,13 +286,20 @@ impl BoilerplateModel {
         if !params.enabled {
             return (Self::structural_only(params), Vec::new());
         }
-        // A long line counts as widespread in 50 documents, or in 0.05 % of a large corpus:
-        // a quoted sentence recurs more often as a corpus grows, without becoming a template.
+        // A sentence counts as widespread in 50 documents (4 for a short one), or in 0.05 %
+        // of a large corpus: a quoted sentence recurs more often as a corpus grows, without
+        // becoming a template.
         let n_docs = records.iter().map(|r| r[6]).max().map_or(0, |m| m + 1);
-        let params = BoilerplateParams {
-            widespread_docs: params.widespread_docs.max((n_docs / 2000) as u32),
-            ..params
+        let corpus_share = (n_docs / 2000) as u32;
+        let thresholds = Thresholds {
+            params: BoilerplateParams {
+                widespread_docs: params.widespread_docs.max(corpus_share),
+                ..params
+            },
+            short_sentence_docs: params.common_min_docs.max(corpus_share),
+            source_docs: documents_per_source(&records),
         };
+        let params = thresholds.params;
         records.par_sort_unstable();
         records.dedup_by(|a, b| a[0] == b[0] && a[1] == b[1]); // exact duplicates count once
         let decisions: Vec<(u64, Furniture, u32)> = records
@@ -275,7 +307,7 @@ impl BoilerplateModel {
             .filter(|run| run.len() as u32 >= params.site_min_docs.min(params.common_min_docs))
             .filter_map(|run| {
                 let first = run.iter().map(|r| r[6]).min().unwrap_or(0) as u32;
-                decide(run, &params).map(|f| (run[0][0], f, first))
+                decide(run, &thresholds).map(|f| (run[0][0], f, first))
             })
             .collect();
         let mut model = Self::structural_only(params);
@@ -426,25 +458,109 @@ fn mark_link_lists(link_like: &[bool], out: &mut [Option<Furniture>]) {
 }
 
 /// Decide one line from its occurrence records (see [`LineRecord`]).
-fn decide(run: &[LineRecord], p: &BoilerplateParams) -> Option<Furniture> {
+/// The learner's thresholds for one corpus.
+struct Thresholds {
+    /// With `widespread_docs` raised to the corpus share.
+    params: BoilerplateParams,
+    /// Documents a short sentence must recur in (with diverse neighbours).
+    short_sentence_docs: u32,
+    /// Documents per source (as `line_records` numbers sources).
+    source_docs: HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>,
+}
+
+/// How many documents each source has, from records that come document by document.
+fn documents_per_source(
+    records: &[LineRecord],
+) -> HashMap<u64, u32, BuildHasherDefault<IdentityHasher>> {
+    let mut counts: HashMap<u64, u32, BuildHasherDefault<IdentityHasher>> = HashMap::default();
+    for doc in records.chunk_by(|a, b| a[6] == b[6]) {
+        *counts.entry(doc[0][2]).or_default() += 1;
+    }
+    counts
+}
+
+fn decide(run: &[LineRecord], t: &Thresholds) -> Option<Furniture> {
+    let p = &t.params;
     let docs = run.len() as u32;
     let distinct = |col: usize| {
         let mut v: Vec<u64> = run.iter().map(|r| r[col]).collect();
         v.sort_unstable();
         v.dedup();
-        v.len() as u32
+        v
     };
     let sources = distinct(2);
-    if docs >= p.site_min_docs && docs >= 2 * sources {
-        return Some(Furniture::SiteTemplate);
+    if docs >= p.site_min_docs && docs >= 2 * sources.len() as u32 {
+        // A template is on a good part of its sites' pages. A sentence that recurs across
+        // a large corpus lands on the same outlets again by chance, on a tiny share of them.
+        let pages: u64 = sources
+            .iter()
+            .map(|s| t.source_docs.get(s).copied().unwrap_or(1) as u64)
+            .sum();
+        if docs as f64 >= SITE_SHARE * pages as f64 {
+            return Some(Furniture::SiteTemplate);
+        }
     }
-    if docs >= p.common_min_docs {
-        let (prev, next) = (distinct(3), distinct(4));
-        let diverse = prev * 4 >= docs * 3 && next * 4 >= docs * 3;
-        let short = run[0][5] == 1;
-        if diverse && (short || docs >= p.widespread_docs) {
+    let shape = run[0][5];
+    let min_docs = if shape == LineShape::NotSentence as u64 {
+        p.common_min_docs
+    } else if shape == LineShape::ShortSentence as u64 {
+        t.short_sentence_docs
+    } else {
+        p.widespread_docs
+    };
+    if docs >= min_docs {
+        let (prev, next) = (distinct(3).len() as u32, distinct(4).len() as u32);
+        if prev * 4 >= docs * 3 && next * 4 >= docs * 3 {
             return Some(Furniture::Common);
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::Tokenizer;
+
+    /// 40 outlets with 100 pages each. Outlet 0 puts a sign-up line on half its pages; one
+    /// story is syndicated to 148 pages, so its outlets repeat (148 pages, at most 40 outlets).
+    fn corpus() -> (Vec<Tokenized>, Vec<Option<u32>>) {
+        let mut tok = Tokenizer::new(1);
+        let (mut docs, mut sources) = (Vec::new(), Vec::new());
+        for s in 0..40u32 {
+            for d in 0..100u32 {
+                let mut text = format!(
+                    "Local report {s} {d} covers council matters in district {d} of town {s}.\n\n"
+                );
+                if (s * 100 + d) % 27 == 0 {
+                    text.push_str(
+                        "The ministry said the new rail link would open next spring after delays.\n\n\
+                         Engineers found cracks in two of the viaducts during the final inspection.\n\n",
+                    );
+                }
+                if s == 0 && d % 2 == 0 {
+                    text.push_str("Sign up for the Morning Brief newsletter today.\n");
+                }
+                let mut t = Tokenized::default();
+                tok.tokenize(&text, &mut t);
+                docs.push(t);
+                sources.push(Some(s));
+            }
+        }
+        (docs, sources)
+    }
+
+    #[test]
+    fn a_syndicated_story_on_repeating_outlets_is_no_template_but_a_site_line_is() {
+        let (docs, sources) = corpus();
+        let refs: Vec<&Tokenized> = docs.iter().collect();
+        let hashes: Vec<u64> = (0..docs.len() as u64).collect();
+        let model = BoilerplateModel::learn(BoilerplateParams::default(), &refs, &hashes, &sources);
+        let story = &docs[0]; // page 0 of outlet 0 carries the story and the sign-up line
+        assert_eq!(story.lines.len(), 4);
+        let labels = model.classify(story);
+        assert_eq!(labels[1], None, "story paragraph");
+        assert_eq!(labels[2], None, "story paragraph");
+        assert_eq!(labels[3], Some(Furniture::SiteTemplate), "sign-up line");
+    }
 }
