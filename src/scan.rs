@@ -45,6 +45,20 @@ const TOKENIZE_BATCH: usize = 16_384;
 /// Wall-clock seconds per stage, in order.
 pub type Timings = Vec<(&'static str, f64)>;
 
+/// The process's peak resident set size (MB) at the end of each stage, in order; empty where
+/// the system does not report it. The peak only grows, so the stage where it jumps is the
+/// stage that holds the memory.
+pub type PeakRss = Vec<(&'static str, f64)>;
+
+/// Peak resident set size of this process so far, in MB (Linux: `VmHWM` of
+/// /proc/self/status; None elsewhere).
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some((kb / 1024.0).round())
+}
+
 /// Per-document matching data of a corpus, before any pair is looked at.
 pub struct Analysis {
     /// Internal document index (id order) → index in `Corpus::docs`.
@@ -78,28 +92,38 @@ pub struct ScanOutput {
     pub pairs: Vec<ScoredPair>,
     pub stats: ScanStats,
     pub timings: Timings,
+    pub peak_rss: PeakRss,
 }
 
 struct Timer {
     start: Instant,
     timings: Timings,
+    peak_rss: PeakRss,
 }
 
 impl Timer {
+    fn new() -> Self {
+        Timer {
+            start: Instant::now(),
+            timings: Vec::new(),
+            peak_rss: Vec::new(),
+        }
+    }
+
     fn lap(&mut self, name: &'static str) {
         let now = Instant::now();
         self.timings
             .push((name, now.duration_since(self.start).as_secs_f64()));
+        if let Some(mb) = peak_rss_mb() {
+            self.peak_rss.push((name, mb));
+        }
         self.start = now;
     }
 }
 
 /// Run the scan over a corpus that has been read.
 pub fn scan(corpus: &Corpus, cfg: &ScanConfig, progress: &Progress) -> ScanOutput {
-    let mut timer = Timer {
-        start: Instant::now(),
-        timings: Vec::new(),
-    };
+    let mut timer = Timer::new();
     let analysis = analyze(corpus, cfg, None, progress, &mut timer);
     detect(corpus, cfg, analysis, progress, &mut timer)
 }
@@ -111,10 +135,7 @@ pub fn analyze_timed(
     cfg: &ScanConfig,
     progress: &Progress,
 ) -> (Analysis, Timings) {
-    let mut timer = Timer {
-        start: Instant::now(),
-        timings: Vec::new(),
-    };
+    let mut timer = Timer::new();
     let a = analyze(corpus, cfg, None, progress, &mut timer);
     (a, timer.timings)
 }
@@ -128,10 +149,7 @@ pub fn analyze_with_furniture(
     known: &BoilerplateModel,
     progress: &Progress,
 ) -> (Analysis, Timings) {
-    let mut timer = Timer {
-        start: Instant::now(),
-        timings: Vec::new(),
-    };
+    let mut timer = Timer::new();
     let a = analyze(corpus, cfg, Some(known), progress, &mut timer);
     (a, timer.timings)
 }
@@ -144,10 +162,7 @@ pub fn detect_timed(
     analysis: Analysis,
     progress: &Progress,
 ) -> ScanOutput {
-    let mut timer = Timer {
-        start: Instant::now(),
-        timings: Vec::new(),
-    };
+    let mut timer = Timer::new();
     detect(corpus, cfg, analysis, progress, &mut timer)
 }
 
@@ -376,5 +391,6 @@ fn detect(
         pairs,
         stats,
         timings: std::mem::take(&mut timer.timings),
+        peak_rss: std::mem::take(&mut timer.peak_rss),
     }
 }

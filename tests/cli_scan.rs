@@ -27,17 +27,19 @@ fn scan_ok(args: &[&str]) -> Outcome {
     out
 }
 
-/// The pretty JSON report without its `timings` object, the one part allowed to differ.
+/// The pretty JSON report without its `timings` and `peak_rss_mb` objects, the parts that
+/// measure the run and are allowed to differ.
 fn without_timings(report: &str) -> String {
-    let start = report
-        .find("  \"timings\": {")
-        .expect("report has a timings object");
-    let end = start
-        + report[start..]
-            .find("\n  },\n")
-            .expect("timings object closes")
-        + 5;
-    format!("{}{}", &report[..start], &report[end..])
+    let mut report = report.to_string();
+    for key in ["timings", "peak_rss_mb"] {
+        let Some(start) = report.find(&format!("  \"{key}\": {{")) else {
+            assert_eq!(key, "peak_rss_mb", "report has a timings object");
+            continue;
+        };
+        let end = start + report[start..].find("\n  },\n").expect("object closes") + 5;
+        report.replace_range(start..end, "");
+    }
+    report
 }
 
 /// The decompressed osprey corpus that `corpus-samples/gzip-input` holds.
@@ -124,6 +126,14 @@ fn json_format_has_schema_params_stats_timings_and_clusters() {
     let timings = r["timings"].as_object().expect("timings object");
     assert!(timings.values().all(Value::is_f64), "{timings:?}");
     assert!(timings.contains_key("total"));
+    if cfg!(target_os = "linux") {
+        // The peak resident set size after every stage: present, and it only grows.
+        let peaks = r["peak_rss_mb"].as_object().expect("peak_rss_mb object");
+        let stages: Vec<&str> = peaks.keys().map(String::as_str).collect();
+        assert_eq!(stages[..2], ["read", "tokenize"], "{peaks:?}");
+        let mb: Vec<f64> = peaks.values().map(|v| v.as_f64().unwrap()).collect();
+        assert!(mb[0] > 0.0 && mb.is_sorted(), "{peaks:?}");
+    }
 
     let clusters = r["clusters"].as_array().unwrap();
     assert_eq!(clusters.len(), 1);

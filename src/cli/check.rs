@@ -80,6 +80,7 @@ fn write_text(r: &ScanReport, out: &CheckOutput, w: &mut dyn Write) -> std::io::
         params: r.params.clone(),
         stats: r.stats.clone(),
         timings: r.timings.clone(),
+        peak_rss: r.peak_rss.clone(),
         clusters: r.clusters[split..].to_vec(),
     };
     report::text::write_text(&new_only, None, w)?;
@@ -116,8 +117,12 @@ pub fn run(a: &CheckArgs) -> i32 {
         Err(code) => return code,
     };
     let read_secs = started.elapsed().as_secs_f64();
+    let read_peak_rss = crate::scan::peak_rss_mb();
     let mut out = check::check(&corpus, &cfg, &index, &progress);
     out.scan.timings.insert(0, ("read", read_secs));
+    if let Some(mb) = read_peak_rss {
+        out.scan.peak_rss.insert(0, ("read", mb));
+    }
     let report = check::report(
         &corpus,
         &out,

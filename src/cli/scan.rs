@@ -84,6 +84,7 @@ pub fn run(a: &ScanArgs) -> i32 {
         Err(code) => return code,
     };
     let read_secs = started.elapsed().as_secs_f64();
+    let read_peak_rss = crate::scan::peak_rss_mb();
     let mut out = scan(&corpus, &cfg, &progress);
     if let Some(path) = &a.pairs {
         let code = emit(Some(path), |w| report::pairs::write_pairs(&corpus, &out, w));
@@ -92,6 +93,9 @@ pub fn run(a: &ScanArgs) -> i32 {
         }
     }
     out.timings.insert(0, ("read", read_secs));
+    if let Some(mb) = read_peak_rss {
+        out.peak_rss.insert(0, ("read", mb));
+    }
     let mut report = ScanReport::new(
         &corpus,
         &out,

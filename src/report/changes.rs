@@ -91,6 +91,9 @@ impl MemberChanges {
         report
             .timings
             .push(("changes", started.elapsed().as_secs_f64()));
+        if let Some(mb) = crate::scan::peak_rss_mb() {
+            report.peak_rss.push(("changes", mb));
+        }
         Some(changes)
     }
 

@@ -9,6 +9,8 @@
 //!   "stats":    { documents, bytes, skipped: {reason: count}, candidates, verified_pairs,
 //!                 clusters, clustered_documents, ... },
 //!   "timings":  { stage: seconds, ..., "total": seconds },
+//!   "peak_rss_mb": { stage: the process's peak resident set size in MB when the stage
+//!                 ended } (Linux only; the stage where it jumps holds the memory),
 //!   "clusters": [ { "id": "c1", "canonical": ID, "size": N,
 //!                   "members": [ { "id", "source", "date", "relation", "chained",
 //!                                  "jaccard", "member_in_canonical", "canonical_in_member",
@@ -38,9 +40,9 @@
 //! `timings.changes` their cost.
 //!
 //! The canonical is the first member (relation `canonical`). Scores are rounded to four
-//! decimals. Everything but `timings` is byte-identical for the same input and parameters.
-//! `--format jsonl` writes a header line `{"schema_version", "tool", "params", "stats",
-//! "timings"}` and then one cluster object per line, as in `clusters` above.
+//! decimals. Everything but `timings` and `peak_rss_mb` is byte-identical for the same input
+//! and parameters. `--format jsonl` writes a header line `{"schema_version", "tool", "params",
+//! "stats", "timings", "peak_rss_mb"}` and then one cluster object per line, as in `clusters` above.
 
 use super::changes::{MemberChanges, member_summary, summary_json};
 use super::{ClusterRow, MemberRow, SCHEMA_VERSION, ScanReport};
@@ -143,6 +145,10 @@ fn header(r: &ScanReport) -> Map<String, Value> {
     let total: f64 = r.timings.iter().map(|x| x.1).sum();
     t.insert("total".into(), json!((total * 1000.0).round() / 1000.0));
     m.insert("timings".into(), Value::Object(t));
+    if !r.peak_rss.is_empty() {
+        let peaks = r.peak_rss.iter().map(|(k, v)| (k.to_string(), json!(v)));
+        m.insert("peak_rss_mb".into(), Value::Object(peaks.collect()));
+    }
     m
 }
 
