@@ -469,7 +469,14 @@ impl<'o> CorpusBuilder<'o> {
             None => (raw, None),
         };
         self.corpus.total_bytes += buffer.bytes().len() as u64;
-        let parsed = parse_jsonl(buffer.bytes(), &self.fields, CHUNK_BYTES);
+        // A mapped input gives its pages back chunk by chunk as they are parsed, so reading
+        // a corpus does not leave all of it resident.
+        let release = |chunk: Range<usize>| {
+            if let Buffer::Mapped(map) = &buffer {
+                let _ = release_resident_range(map, chunk);
+            }
+        };
+        let parsed = parse_jsonl(buffer.bytes(), &self.fields, CHUNK_BYTES, release);
 
         let buffer_index = self.next_buffer_index();
         // Each reject with the byte range of its line, when it has one.
@@ -965,21 +972,31 @@ struct ParsedLines {
     lines: u64,
 }
 
-/// Parses a JSONL buffer in parallel, in chunks of about `chunk_bytes` cut after newlines.
-fn parse_jsonl(data: &[u8], fields: &FieldNames, chunk_bytes: usize) -> ParsedLines {
+/// Parses a JSONL buffer in parallel, in chunks of about `chunk_bytes` cut after newlines;
+/// `parsed(chunk)` is called once each chunk is done with.
+fn parse_jsonl(
+    data: &[u8],
+    fields: &FieldNames,
+    chunk_bytes: usize,
+    parsed: impl Fn(Range<usize>) + Sync,
+) -> ParsedLines {
     let body_start = if data.starts_with(UTF8_BOM) {
         UTF8_BOM.len()
     } else {
         0
     };
     let chunks = split_at_newlines(data, body_start, chunk_bytes);
-    let parsed: Vec<ParsedLines> = chunks
+    let chunks: Vec<ParsedLines> = chunks
         .into_par_iter()
-        .map(|chunk| parse_chunk(data, chunk, fields))
+        .map(|chunk| {
+            let lines = parse_chunk(data, chunk.clone(), fields);
+            parsed(chunk);
+            lines
+        })
         .collect();
 
     let mut all = ParsedLines::default();
-    for mut chunk in parsed {
+    for mut chunk in chunks {
         let base = all.lines;
         all.docs.extend(chunk.docs.into_iter().map(|mut doc| {
             doc.line += base;
@@ -1824,7 +1841,7 @@ mod tests {
             rejects(&reference),
             [(501, "malformed_json"), (503, "duplicate_id")]
         );
-        let whole = parse_jsonl(jsonl.as_bytes(), &fields, usize::MAX);
+        let whole = parse_jsonl(jsonl.as_bytes(), &fields, usize::MAX, drop);
         for threads in [1, 3] {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -1833,7 +1850,8 @@ mod tests {
             let corpus = pool.install(|| read_bytes(jsonl.as_bytes()));
             assert_eq!(summary(&corpus), summary(&reference));
             for chunk_bytes in [1, 100, 4096] {
-                let chunked = pool.install(|| parse_jsonl(jsonl.as_bytes(), &fields, chunk_bytes));
+                let chunked =
+                    pool.install(|| parse_jsonl(jsonl.as_bytes(), &fields, chunk_bytes, drop));
                 let key = |parsed: &ParsedLines| {
                     let docs: Vec<_> = parsed
                         .docs
