@@ -338,7 +338,7 @@ impl Buffer {
 
 /// Memory-maps a whole regular, non-empty file.
 ///
-/// This and [`release_resident`] are the only `unsafe` code of the reader.
+/// This and [`release_resident_range`] are the only `unsafe` code of the reader.
 fn map_file(file: &File) -> io::Result<Mmap> {
     // SAFETY: the map is read-only and private to this process, but another process may
     // truncate or rewrite the file while we hold it. That is undefined behaviour as far as
