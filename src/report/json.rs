@@ -45,9 +45,9 @@
 //! "stats", "timings", "peak_rss_mb"}` and then one cluster object per line, as in `clusters` above.
 
 use super::changes::{MemberChanges, member_summary, summary_json};
-use rayon::prelude::*;
 use super::{ClusterRow, MemberRow, SCHEMA_VERSION, ScanReport};
 use crate::align::Summary;
+use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 use std::io::Write;
 
@@ -163,10 +163,7 @@ pub fn write_json(
     w: &mut dyn Write,
 ) -> std::io::Result<()> {
     let mut m = header(r);
-    m.insert(
-        "clusters".into(),
-        Value::Array(clusters(r, changes)),
-    );
+    m.insert("clusters".into(), Value::Array(clusters(r, changes)));
     serde_json::to_writer_pretty(&mut *w, &Value::Object(m))?;
     writeln!(w)
 }
