@@ -292,14 +292,11 @@ impl BoilerplateModel {
         let n_docs = records.iter().map(|r| r[6]).max().map_or(0, |m| m + 1);
         let corpus_share = (n_docs / 2000) as u32;
         let thresholds = Thresholds {
-            params: BoilerplateParams {
-                widespread_docs: params.widespread_docs.max(corpus_share),
-                ..params
-            },
+            params,
+            widespread_docs: params.widespread_docs.max(corpus_share),
             short_sentence_docs: params.common_min_docs.max(corpus_share),
             source_docs: documents_per_source(&records),
         };
-        let params = thresholds.params;
         records.par_sort_unstable();
         records.dedup_by(|a, b| a[0] == b[0] && a[1] == b[1]); // exact duplicates count once
         let decisions: Vec<(u64, Furniture, u32)> = records
@@ -460,19 +457,23 @@ fn mark_link_lists(link_like: &[bool], out: &mut [Option<Furniture>]) {
 /// Decide one line from its occurrence records (see [`LineRecord`]).
 /// The learner's thresholds for one corpus.
 struct Thresholds {
-    /// With `widespread_docs` raised to the corpus share.
     params: BoilerplateParams,
-    /// Documents a short sentence must recur in (with diverse neighbours).
+    /// Documents a longer sentence must recur in: `params.widespread_docs`, or the corpus
+    /// share if that is more.
+    widespread_docs: u32,
+    /// Documents a short sentence must recur in: `params.common_min_docs`, or the corpus
+    /// share if that is more.
     short_sentence_docs: u32,
     /// Documents per source (as `line_records` numbers sources).
-    source_docs: HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>,
+    source_docs: SourceDocs,
 }
 
+/// Documents per source.
+type SourceDocs = HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>;
+
 /// How many documents each source has, from records that come document by document.
-fn documents_per_source(
-    records: &[LineRecord],
-) -> HashMap<u64, u32, BuildHasherDefault<IdentityHasher>> {
-    let mut counts: HashMap<u64, u32, BuildHasherDefault<IdentityHasher>> = HashMap::default();
+fn documents_per_source(records: &[LineRecord]) -> SourceDocs {
+    let mut counts = SourceDocs::default();
     for doc in records.chunk_by(|a, b| a[6] == b[6]) {
         *counts.entry(doc[0][2]).or_default() += 1;
     }
@@ -506,7 +507,7 @@ fn decide(run: &[LineRecord], t: &Thresholds) -> Option<Furniture> {
     } else if shape == LineShape::ShortSentence as u64 {
         t.short_sentence_docs
     } else {
-        p.widespread_docs
+        t.widespread_docs
     };
     if docs >= min_docs {
         let (prev, next) = (distinct(3).len() as u32, distinct(4).len() as u32);

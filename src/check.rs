@@ -38,7 +38,7 @@ use crate::index::{self, Entry, IndexedDoc, SketchParams, SnapshotIndex, sketch_
 use crate::input::{Corpus, ReadOptions};
 use crate::progress::Progress;
 use crate::report::{ClusterRow, MemberRow, ScanReport, round4};
-use crate::scan::{Analysis, ScanOutput, analyze_with_furniture, detect_timed};
+use crate::scan::{Analysis, ScanOutput, Stage, analyze_with_furniture, detect_timed};
 use crate::verify::{LEAD_WINDOW, PairScore, VerifyParams};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -150,7 +150,7 @@ pub fn check(
     stats.copied_documents = copied.len() as u64;
     let compare_secs = lap.elapsed().as_secs_f64();
     let mut scan = detect_timed(corpus, cfg, analysis, progress);
-    timings.push(("compare", compare_secs));
+    timings.push(Stage::ended("compare", compare_secs));
     timings.append(&mut scan.timings);
     scan.timings = timings;
     CheckOutput {

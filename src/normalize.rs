@@ -264,9 +264,7 @@ impl Tokenizer {
         if self.word.is_empty() {
             return;
         }
-        let word = std::mem::take(&mut self.word);
-        self.push_token(&word, start, end, out);
-        self.word = word;
+        self.push_token(&self.word, start, end, out);
         self.word.clear();
     }
 

@@ -42,13 +42,29 @@ pub struct ScanStats {
 /// Documents tokenized between two releases of the input pages they were read from.
 const TOKENIZE_BATCH: usize = 16_384;
 
-/// Wall-clock seconds per stage, in order.
-pub type Timings = Vec<(&'static str, f64)>;
+/// What one stage cost: wall-clock seconds and, where the system reports it, the process's
+/// peak resident set size (MB) when the stage ended. The peak only grows, so the stage where
+/// it jumps is the stage that holds the memory.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stage {
+    pub name: &'static str,
+    pub seconds: f64,
+    pub peak_rss_mb: Option<f64>,
+}
 
-/// The process's peak resident set size (MB) at the end of each stage, in order; empty where
-/// the system does not report it. The peak only grows, so the stage where it jumps is the
-/// stage that holds the memory.
-pub type PeakRss = Vec<(&'static str, f64)>;
+impl Stage {
+    /// A stage that has just ended, after `seconds`.
+    pub fn ended(name: &'static str, seconds: f64) -> Self {
+        Stage {
+            name,
+            seconds,
+            peak_rss_mb: peak_rss_mb(),
+        }
+    }
+}
+
+/// The stages of a run, in order.
+pub type Timings = Vec<Stage>;
 
 /// Peak resident set size of this process so far, in MB (Linux: `VmHWM` of
 /// /proc/self/status; None elsewhere).
@@ -92,13 +108,11 @@ pub struct ScanOutput {
     pub pairs: Vec<ScoredPair>,
     pub stats: ScanStats,
     pub timings: Timings,
-    pub peak_rss: PeakRss,
 }
 
 struct Timer {
     start: Instant,
     timings: Timings,
-    peak_rss: PeakRss,
 }
 
 impl Timer {
@@ -106,17 +120,13 @@ impl Timer {
         Timer {
             start: Instant::now(),
             timings: Vec::new(),
-            peak_rss: Vec::new(),
         }
     }
 
     fn lap(&mut self, name: &'static str) {
         let now = Instant::now();
-        self.timings
-            .push((name, now.duration_since(self.start).as_secs_f64()));
-        if let Some(mb) = peak_rss_mb() {
-            self.peak_rss.push((name, mb));
-        }
+        let seconds = now.duration_since(self.start).as_secs_f64();
+        self.timings.push(Stage::ended(name, seconds));
         self.start = now;
     }
 }
@@ -391,6 +401,5 @@ fn detect(
         pairs,
         stats,
         timings: std::mem::take(&mut timer.timings),
-        peak_rss: std::mem::take(&mut timer.peak_rss),
     }
 }

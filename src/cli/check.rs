@@ -6,6 +6,7 @@ use super::{
 };
 use crate::check::{self, CheckOutput};
 use crate::report::{self, ScanReport};
+use crate::scan::Stage;
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -80,7 +81,6 @@ fn write_text(r: &ScanReport, out: &CheckOutput, w: &mut dyn Write) -> std::io::
         params: r.params.clone(),
         stats: r.stats.clone(),
         timings: r.timings.clone(),
-        peak_rss: r.peak_rss.clone(),
         clusters: r.clusters[split..].to_vec(),
     };
     report::text::write_text(&new_only, None, w)?;
@@ -116,13 +116,9 @@ pub fn run(a: &CheckArgs) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let read_secs = started.elapsed().as_secs_f64();
-    let read_peak_rss = crate::scan::peak_rss_mb();
+    let read = Stage::ended("read", started.elapsed().as_secs_f64());
     let mut out = check::check(&corpus, &cfg, &index, &progress);
-    out.scan.timings.insert(0, ("read", read_secs));
-    if let Some(mb) = read_peak_rss {
-        out.scan.peak_rss.insert(0, ("read", mb));
-    }
+    out.scan.timings.insert(0, read);
     let report = check::report(
         &corpus,
         &out,

@@ -6,7 +6,7 @@ use super::{
 use crate::config::{PairsScope, ScanConfig};
 use crate::report::changes::MemberChanges;
 use crate::report::{self, ScanReport};
-use crate::scan::scan;
+use crate::scan::{Stage, scan};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -83,8 +83,7 @@ pub fn run(a: &ScanArgs) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let read_secs = started.elapsed().as_secs_f64();
-    let read_peak_rss = crate::scan::peak_rss_mb();
+    let read = Stage::ended("read", started.elapsed().as_secs_f64());
     let mut out = scan(&corpus, &cfg, &progress);
     if let Some(path) = &a.pairs {
         let code = emit(Some(path), |w| report::pairs::write_pairs(&corpus, &out, w));
@@ -92,10 +91,7 @@ pub fn run(a: &ScanArgs) -> i32 {
             return code;
         }
     }
-    out.timings.insert(0, ("read", read_secs));
-    if let Some(mb) = read_peak_rss {
-        out.peak_rss.insert(0, ("read", mb));
-    }
+    out.timings.insert(0, read);
     let mut report = ScanReport::new(
         &corpus,
         &out,

@@ -31,7 +31,7 @@ use crate::align::{AlignParams, Alignment, Article, Label, Op, OpKind, Para, Sum
 use crate::config::ScanConfig;
 use crate::input::Corpus;
 use crate::report::{SCHEMA_VERSION, ScanReport};
-use crate::scan::ScanOutput;
+use crate::scan::{ScanOutput, Stage};
 use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 use std::io::Write;
@@ -90,10 +90,7 @@ impl MemberChanges {
             .push(("align_max_tokens", json!(params.max_tokens)));
         report
             .timings
-            .push(("changes", started.elapsed().as_secs_f64()));
-        if let Some(mb) = crate::scan::peak_rss_mb() {
-            report.peak_rss.push(("changes", mb));
-        }
+            .push(Stage::ended("changes", started.elapsed().as_secs_f64()));
         Some(changes)
     }
 

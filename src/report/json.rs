@@ -91,11 +91,15 @@ fn cluster(c: &ClusterRow, changes: Option<&[Option<Summary>]>) -> Value {
 /// Every cluster object, built in parallel (a large corpus has hundreds of thousands), in
 /// report order.
 fn clusters(r: &ScanReport, changes: Option<&MemberChanges>) -> Vec<Value> {
-    r.clusters
-        .par_iter()
-        .enumerate()
-        .map(|(i, c)| cluster(c, changes.and_then(|ch| ch.cluster(i))))
+    (0..r.clusters.len())
+        .into_par_iter()
+        .map(|i| cluster_at(r, changes, i))
         .collect()
+}
+
+/// Cluster `i` of the report with its members' change summaries.
+fn cluster_at(r: &ScanReport, changes: Option<&MemberChanges>, i: usize) -> Value {
+    cluster(&r.clusters[i], changes.and_then(|ch| ch.cluster(i)))
 }
 
 fn header(r: &ScanReport) -> Map<String, Value> {
@@ -141,17 +145,24 @@ fn header(r: &ScanReport) -> Map<String, Value> {
             "chained_members": s.chained_members,
         }),
     );
+    let ms = |seconds: f64| json!((seconds * 1000.0).round() / 1000.0);
     let mut t: Map<String, Value> = r
         .timings
         .iter()
-        .map(|(k, v)| (k.to_string(), json!((v * 1000.0).round() / 1000.0)))
+        .map(|s| (s.name.to_string(), ms(s.seconds)))
         .collect();
-    let total: f64 = r.timings.iter().map(|x| x.1).sum();
-    t.insert("total".into(), json!((total * 1000.0).round() / 1000.0));
+    t.insert(
+        "total".into(),
+        ms(r.timings.iter().map(|s| s.seconds).sum()),
+    );
     m.insert("timings".into(), Value::Object(t));
-    if !r.peak_rss.is_empty() {
-        let peaks = r.peak_rss.iter().map(|(k, v)| (k.to_string(), json!(v)));
-        m.insert("peak_rss_mb".into(), Value::Object(peaks.collect()));
+    let peaks: Map<String, Value> = r
+        .timings
+        .iter()
+        .filter_map(|s| Some((s.name.to_string(), json!(s.peak_rss_mb?))))
+        .collect();
+    if !peaks.is_empty() {
+        m.insert("peak_rss_mb".into(), Value::Object(peaks));
     }
     m
 }
@@ -181,13 +192,11 @@ pub fn write_jsonl(
     w: &mut dyn Write,
 ) -> std::io::Result<()> {
     write_header_line(r, w)?;
-    let lines: Vec<Vec<u8>> = r
-        .clusters
-        .par_iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let mut line = serde_json::to_vec(&cluster(c, changes.and_then(|ch| ch.cluster(i))))
-                .expect("a JSON value serializes");
+    let lines: Vec<Vec<u8>> = (0..r.clusters.len())
+        .into_par_iter()
+        .map(|i| {
+            let mut line =
+                serde_json::to_vec(&cluster_at(r, changes, i)).expect("a JSON value serializes");
             line.push(b'\n');
             line
         })

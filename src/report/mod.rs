@@ -17,7 +17,7 @@ pub mod text;
 use crate::cluster::{Cluster, Relation};
 use crate::config::ScanConfig;
 use crate::input::{Corpus, ReadOptions};
-use crate::scan::{PeakRss, ScanOutput, ScanStats, Timings};
+use crate::scan::{ScanOutput, ScanStats, Timings};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -61,7 +61,6 @@ pub struct ScanReport {
     pub params: Vec<(&'static str, serde_json::Value)>,
     pub stats: ScanStats,
     pub timings: Timings,
-    pub peak_rss: PeakRss,
     pub clusters: Vec<ClusterRow>,
 }
 
@@ -83,7 +82,6 @@ impl ScanReport {
             params: params(cfg, read, inputs),
             stats: out.stats.clone(),
             timings: out.timings.clone(),
-            peak_rss: out.peak_rss.clone(),
             clusters,
         }
     }
