@@ -316,10 +316,11 @@ fn the_budget_falls_back_to_whole_paragraphs() {
     assert_eq!(full.a[5].label, Label::Edited);
 }
 
+/// The work bound is the token budget, asserted through the fallback it triggers; how long
+/// that takes is for the `align` benchmark, not a timed test on a shared machine.
 #[test]
-fn long_repetitive_texts_stay_cheap() {
+fn long_repetitive_texts_are_bounded_by_the_budget() {
     let long = "la ".repeat(60_000);
-    let started = std::time::Instant::now();
     let al = align_texts(&long, &long);
     assert!(al.identical && al.fallback.is_none());
     let other = format!("{long}\n\nfa la\n\n{long}");
@@ -328,7 +329,6 @@ fn long_repetitive_texts_stay_cheap() {
         al.fallback.is_some(),
         "120k words exceed the default budget"
     );
-    assert!(started.elapsed().as_secs() < 5);
 }
 
 #[test]
