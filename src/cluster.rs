@@ -178,16 +178,22 @@ pub fn cluster(input: &ClusterInput, edges: &[(u32, u32)]) -> Vec<Cluster> {
     for &(a, b) in edges {
         ds.union(a, b);
     }
-    let mut adjacency: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-    for &(a, b) in edges {
-        adjacency.entry(a).or_default().push(b);
-        adjacency.entry(b).or_default().push(a);
+    let adjacency = Adjacency::new(n, edges);
+    // Components in order of their smallest member (every root is its component's smallest
+    // member, so it comes first), members ascending.
+    let mut comps: Vec<Vec<u32>> = Vec::new();
+    let mut comp_of_root = vec![u32::MAX; n];
+    for d in 0..n as u32 {
+        if adjacency.of(d).is_empty() {
+            continue;
+        }
+        let root = ds.find(d) as usize;
+        if comp_of_root[root] == u32::MAX {
+            comp_of_root[root] = comps.len() as u32;
+            comps.push(Vec::new());
+        }
+        comps[comp_of_root[root] as usize].push(d);
     }
-    let mut components: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-    for &d in adjacency.keys() {
-        components.entry(ds.find(d)).or_default().push(d);
-    }
-    let comps: Vec<Vec<u32>> = components.into_values().collect();
     use rayon::prelude::*;
     let mut clusters: Vec<Cluster> = comps
         .par_iter()
@@ -202,8 +208,44 @@ pub fn cluster(input: &ClusterInput, edges: &[(u32, u32)]) -> Vec<Cluster> {
     clusters
 }
 
+/// The accepted pairs as neighbour lists, each in the order of the pairs (compressed rows:
+/// one allocation instead of a map of vectors).
+struct Adjacency {
+    offsets: Vec<u32>,
+    neighbours: Vec<u32>,
+}
+
+impl Adjacency {
+    fn new(n: usize, edges: &[(u32, u32)]) -> Self {
+        let mut offsets = vec![0u32; n + 1];
+        for &(a, b) in edges {
+            offsets[a as usize + 1] += 1;
+            offsets[b as usize + 1] += 1;
+        }
+        for d in 0..n {
+            offsets[d + 1] += offsets[d];
+        }
+        let mut fill = offsets.clone();
+        let mut neighbours = vec![0u32; offsets[n] as usize];
+        for &(a, b) in edges {
+            neighbours[fill[a as usize] as usize] = b;
+            fill[a as usize] += 1;
+            neighbours[fill[b as usize] as usize] = a;
+            fill[b as usize] += 1;
+        }
+        Adjacency {
+            offsets,
+            neighbours,
+        }
+    }
+
+    fn of(&self, d: u32) -> &[u32] {
+        &self.neighbours[self.offsets[d as usize] as usize..self.offsets[d as usize + 1] as usize]
+    }
+}
+
 /// Settle one component into one or more clusters (see the module docs).
-fn settle(input: &ClusterInput, adj: &BTreeMap<u32, Vec<u32>>, comp: Vec<u32>) -> Vec<Cluster> {
+fn settle(input: &ClusterInput, adj: &Adjacency, comp: Vec<u32>) -> Vec<Cluster> {
     let mut out = Vec::new();
     let mut pending = vec![comp];
     let mut scratch = Scratch::default();
@@ -230,7 +272,7 @@ fn settle(input: &ClusterInput, adj: &BTreeMap<u32, Vec<u32>>, comp: Vec<u32>) -
         let mut frontier: Vec<u32> = kept.keys().copied().collect();
         frontier.push(canon);
         while let Some(x) = frontier.pop() {
-            for &y in adj.get(&x).map(Vec::as_slice).unwrap_or(&[]) {
+            for &y in adj.of(x) {
                 if y == canon || kept.contains_key(&y) || comp.binary_search(&y).is_err() {
                     continue;
                 }
@@ -284,7 +326,7 @@ fn settle(input: &ClusterInput, adj: &BTreeMap<u32, Vec<u32>>, comp: Vec<u32>) -
 }
 
 /// Connected components of the subgraph induced by `nodes` (sorted).
-fn components_within(adj: &BTreeMap<u32, Vec<u32>>, nodes: &[u32]) -> Vec<Vec<u32>> {
+fn components_within(adj: &Adjacency, nodes: &[u32]) -> Vec<Vec<u32>> {
     let mut seen = std::collections::BTreeSet::new();
     let mut parts = Vec::new();
     for &start in nodes {
@@ -294,7 +336,7 @@ fn components_within(adj: &BTreeMap<u32, Vec<u32>>, nodes: &[u32]) -> Vec<Vec<u3
         let mut part = vec![start];
         let mut stack = vec![start];
         while let Some(x) = stack.pop() {
-            for &y in adj.get(&x).map(Vec::as_slice).unwrap_or(&[]) {
+            for &y in adj.of(x) {
                 if nodes.binary_search(&y).is_ok() && seen.insert(y) {
                     part.push(y);
                     stack.push(y);

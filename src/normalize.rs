@@ -552,7 +552,16 @@ mod tests {
     fn short_words_do_not_collide() {
         // Words of up to eight bytes map one-to-one onto the 64-bit mix; prefixes and
         // zero-padding must not meet.
-        let words = ["release", "released", "a", "aa", "ab", "ba", "abcdefgh", "abcdefghi"];
+        let words = [
+            "release",
+            "released",
+            "a",
+            "aa",
+            "ab",
+            "ba",
+            "abcdefgh",
+            "abcdefghi",
+        ];
         let tokens: Vec<u32> = words.iter().map(|w| toks(w)[0]).collect();
         let mut distinct = tokens.clone();
         distinct.sort_unstable();
