@@ -48,6 +48,7 @@ pub use verdict::Restyles;
 
 use crate::boilerplate::{BoilerplateModel, Furniture, SHORT_LINE, is_link_like};
 use crate::normalize::{Tokenized, Tokenizer};
+use std::sync::OnceLock;
 use tokens::{NONE, Side, TokenMatch, match_tokens};
 
 /// Share of the smaller paragraph's words that must be matched to link two paragraphs.
@@ -271,11 +272,20 @@ pub struct Article<'t> {
     text: &'t str,
     tok: Tokenized,
     furniture: Vec<Option<Furniture>>,
+    /// What the matcher needs (see `Side`).
+    side: Side,
+    /// Per token: its paragraph.
+    para_of: Vec<u32>,
+    /// Per paragraph: its tokens that take part in matching.
+    sizes: Vec<u32>,
+    /// Hashes of its lines with words, sorted; made when first asked for (a canonical is
+    /// asked by all its copies).
+    line_hashes: OnceLock<Vec<u64>>,
 }
 
 impl<'t> Article<'t> {
     /// Tokenize `text` with `seed` (the scan's seed, so that learned furniture lines are
-    /// recognised) and label its furniture with `model`.
+    /// recognised), label its furniture with `model` and prepare it for matching.
     pub fn new(text: &'t str, seed: u64, model: &BoilerplateModel) -> Self {
         let mut tok = Tokenized::default();
         // About one word per six bytes of news text: reserve once instead of growing.
@@ -283,11 +293,32 @@ impl<'t> Article<'t> {
         tok.token_spans.reserve(text.len() / 6);
         Tokenizer::new(seed).with_spans().tokenize(text, &mut tok);
         let furniture = model.classify(&tok);
-        Article {
+        let mut article = Article {
             text,
             tok,
             furniture,
+            side: Side::default(),
+            para_of: Vec::new(),
+            sizes: Vec::new(),
+            line_hashes: OnceLock::new(),
+        };
+        let ok = article.matchable();
+        let paragraphs = &article.tok.paragraphs;
+        let ranges = paragraphs.iter().map(|p| (p.tok_start, p.tok_end));
+        article.side = Side::new(&article.tok.tokens, &ok, ranges);
+        article.sizes = (paragraphs.iter())
+            .map(|p| {
+                ok[p.tok_start as usize..p.tok_end as usize]
+                    .iter()
+                    .filter(|&&o| o)
+                    .count() as u32
+            })
+            .collect();
+        article.para_of = vec![0u32; article.tok.tokens.len()];
+        for (i, p) in paragraphs.iter().enumerate() {
+            article.para_of[p.tok_start as usize..p.tok_end as usize].fill(i as u32);
         }
+        article
     }
 
     pub fn text(&self) -> &'t str {
@@ -306,6 +337,18 @@ impl<'t> Article<'t> {
     /// Text of a byte range.
     pub fn slice(&self, (start, end): (u32, u32)) -> &'t str {
         &self.text[start as usize..end as usize]
+    }
+
+    /// Hashes of the lines with words, sorted (for membership tests by binary search).
+    fn sorted_line_hashes(&self) -> &[u64] {
+        self.line_hashes.get_or_init(|| {
+            let mut known: Vec<u64> = (self.tok.lines.iter())
+                .map(|l| l.hash)
+                .filter(|&h| h != 0)
+                .collect();
+            known.sort_unstable();
+            known
+        })
     }
 
     /// Furniture that may be story after all (see [`Soft`]).
@@ -351,24 +394,6 @@ impl<'t> Article<'t> {
         ok
     }
 
-    /// Token range of every paragraph.
-    fn paragraph_ranges(&self) -> Vec<(u32, u32)> {
-        self.tok
-            .paragraphs
-            .iter()
-            .map(|p| (p.tok_start, p.tok_end))
-            .collect()
-    }
-
-    /// Per token: its paragraph.
-    fn paragraph_of_tokens(&self) -> Vec<u32> {
-        let mut out = vec![0u32; self.tok.tokens.len()];
-        for (i, p) in self.tok.paragraphs.iter().enumerate() {
-            out[p.tok_start as usize..p.tok_end as usize].fill(i as u32);
-        }
-        out
-    }
-
     /// Why paragraph `p` is furniture by the model or for lack of words; soft lines of a
     /// `linked` paragraph are text.
     fn furniture_of(&self, p: usize, linked: bool) -> Option<&'static str> {
@@ -409,25 +434,13 @@ impl<'t> Article<'t> {
 
 /// Align copy `b` with canonical `a`.
 pub fn align(a: &Article, b: &Article, params: &AlignParams) -> Alignment {
-    let (ok_a, ok_b) = (a.matchable(), b.matchable());
-    let (pa, pb) = (a.paragraph_ranges(), b.paragraph_ranges());
-    let sa = Side {
-        tokens: &a.tok.tokens,
-        ok: &ok_a,
-        paragraphs: &pa,
-    };
-    let sb = Side {
-        tokens: &b.tok.tokens,
-        ok: &ok_b,
-        paragraphs: &pb,
-    };
     let longest = a.tok.tokens.len().max(b.tok.tokens.len());
     let fallback = (longest > params.max_tokens).then_some(Fallback {
         tokens: longest,
         max_tokens: params.max_tokens,
     });
-    let m = match_tokens(&sa, &sb, params.passes, fallback.is_none());
-    let mut al = Labeller::new(a, b, &ok_a, &ok_b, &m).run();
+    let m = match_tokens(&a.side, &b.side, params.passes, fallback.is_none());
+    let mut al = Labeller::new(a, b, &m).run();
     al.fallback = fallback;
     al.verdict = verdict::verdict(a, b, &al);
     al
@@ -469,37 +482,15 @@ struct Labeller<'x, 't> {
     a: &'x Article<'t>,
     b: &'x Article<'t>,
     m: &'x TokenMatch,
-    para_a: Vec<u32>,
-    para_b: Vec<u32>,
     links: Vec<Link>,
     partners_a: Vec<Vec<u32>>,
     partners_b: Vec<Vec<u32>>,
-    size_a: Vec<u32>,
-    size_b: Vec<u32>,
 }
 
 impl<'x, 't> Labeller<'x, 't> {
-    fn new(
-        a: &'x Article<'t>,
-        b: &'x Article<'t>,
-        ok_a: &[bool],
-        ok_b: &[bool],
-        m: &'x TokenMatch,
-    ) -> Self {
-        let (para_a, para_b) = (a.paragraph_of_tokens(), b.paragraph_of_tokens());
-        let sizes = |x: &Article, ok: &[bool]| -> Vec<u32> {
-            x.tok
-                .paragraphs
-                .iter()
-                .map(|p| {
-                    ok[p.tok_start as usize..p.tok_end as usize]
-                        .iter()
-                        .filter(|&&o| o)
-                        .count() as u32
-                })
-                .collect()
-        };
-        let (size_a, size_b) = (sizes(a, ok_a), sizes(b, ok_b));
+    fn new(a: &'x Article<'t>, b: &'x Article<'t>, m: &'x TokenMatch) -> Self {
+        let (para_a, para_b) = (&a.para_of, &b.para_of);
+        let (size_a, size_b) = (&a.sizes, &b.sizes);
         // Matched words per paragraph pair: runs in B order first (matches mostly come in
         // order), then the few runs merged.
         let mut runs: Vec<Link> = Vec::new();
@@ -548,13 +539,9 @@ impl<'x, 't> Labeller<'x, 't> {
             a,
             b,
             m,
-            para_a,
-            para_b,
             links,
             partners_a,
             partners_b,
-            size_a,
-            size_b,
         }
     }
 
@@ -645,7 +632,7 @@ impl<'x, 't> Labeller<'x, 't> {
                 _ => Some((p.tok_start, p.tok_end)),
             });
         let restyles = verdict::restyles(self.a, self.b, &self.m.b_to_a, ranges, |i, j| {
-            self.partners_b[self.para_b[j] as usize].contains(&self.para_a[i])
+            self.partners_b[self.b.para_of[j] as usize].contains(&self.a.para_of[i])
         });
         Alignment {
             a: a_paras,
@@ -664,8 +651,8 @@ impl<'x, 't> Labeller<'x, 't> {
     /// unlinked (added / dropped for now).
     fn blank(&self, side: Which, p: usize) -> Para {
         let (x, partners, size, unlinked) = match side {
-            Which::A => (self.a, &self.partners_a[p], &self.size_a, Label::Dropped),
-            Which::B => (self.b, &self.partners_b[p], &self.size_b, Label::Added),
+            Which::A => (self.a, &self.partners_a[p], &self.a.sizes, Label::Dropped),
+            Which::B => (self.b, &self.partners_b[p], &self.b.sizes, Label::Added),
         };
         let (start, end) = x.paragraph_bytes(p);
         let furniture = x.furniture_of(p, !partners.is_empty());
@@ -914,11 +901,11 @@ impl<'x, 't> Labeller<'x, 't> {
         };
         for j in b_span.0..b_span.1 {
             let i = self.m.b_to_a[j];
-            if i == NONE || comp.of_b[self.para_b[j] as usize] != c {
+            if i == NONE || comp.of_b[self.b.para_of[j] as usize] != c {
                 continue;
             }
             let i = i as usize;
-            if i < next_i || i >= a_span.1 || comp.of_a[self.para_a[i] as usize] != c {
+            if i < next_i || i >= a_span.1 || comp.of_a[self.a.para_of[i] as usize] != c {
                 continue;
             }
             change(&mut out, next_i, i, next_j, j);

@@ -75,39 +75,67 @@ impl TokenMatch {
     }
 }
 
-/// One text as the matcher sees it.
-pub struct Side<'x> {
-    pub tokens: &'x [u32],
-    /// Per token: takes part in matching (furniture does not).
-    pub ok: &'x [bool],
-    /// Token range of every paragraph.
-    pub paragraphs: &'x [(u32, u32)],
+/// One text as the matcher sees it, prepared once per text (a canonical is matched with
+/// each of its copies).
+#[derive(Debug, Clone, Default)]
+pub struct Side {
+    n_tokens: usize,
+    /// Positions of the tokens taking part in matching (furniture does not), ascending, and
+    /// those tokens: the ranges the first pass aligns are slices of these.
+    open_pos: Vec<u32>,
+    open_tok: Vec<u32>,
+    /// Paragraphs that can be matched whole (words, none excluded): token range and where
+    /// its tokens start in `open_pos`; and their hashes.
+    whole: Vec<((u32, u32), u32)>,
+    whole_hashes: Vec<u32>,
 }
 
-impl Side<'_> {
-    /// Paragraphs that can be matched whole (words, none excluded), with their hashes.
-    fn whole_paragraphs(&self) -> (Vec<(u32, u32)>, Vec<u32>) {
-        self.paragraphs
-            .iter()
-            .filter(|r| r.0 < r.1 && self.ok[r.0 as usize..r.1 as usize].iter().all(|&o| o))
-            .map(|&r| {
-                let h = line_hash(&self.tokens[r.0 as usize..r.1 as usize]);
-                (r, (h ^ (h >> 32)) as u32)
-            })
-            .unzip()
-    }
-
-    /// Tokens of `range` taking part and not matched yet: positions into `idx`, tokens into
-    /// `seq`.
-    fn open(&self, range: (u32, u32), partner: &[u32], idx: &mut Vec<u32>, seq: &mut Vec<u32>) {
-        idx.clear();
-        seq.clear();
-        for i in range.0..range.1 {
-            if self.ok[i as usize] && partner[i as usize] == NONE {
-                idx.push(i);
-                seq.push(self.tokens[i as usize]);
+impl Side {
+    /// `tokens` with `ok` (per token: takes part in matching) and the token range of every
+    /// paragraph.
+    pub fn new(tokens: &[u32], ok: &[bool], paragraphs: impl Iterator<Item = (u32, u32)>) -> Self {
+        let open_pos: Vec<u32> = (0..tokens.len() as u32)
+            .filter(|&i| ok[i as usize])
+            .collect();
+        let open_tok = open_pos.iter().map(|&i| tokens[i as usize]).collect();
+        let (mut whole, mut whole_hashes) = (Vec::new(), Vec::new());
+        for r in paragraphs.filter(|r| r.0 < r.1) {
+            // Positions ascend, so the paragraph is whole when its first and last tokens are
+            // `len` entries apart.
+            let at = open_pos.partition_point(|&i| i < r.0);
+            let last = at + (r.1 - r.0) as usize - 1;
+            if open_pos.get(at) == Some(&r.0) && open_pos.get(last) == Some(&(r.1 - 1)) {
+                let h = line_hash(&tokens[r.0 as usize..r.1 as usize]);
+                whole.push((r, at as u32));
+                whole_hashes.push((h ^ (h >> 32)) as u32);
             }
         }
+        Side {
+            n_tokens: tokens.len(),
+            open_pos,
+            open_tok,
+            whole,
+            whole_hashes,
+        }
+    }
+
+    /// Tokens of whole paragraph `w`.
+    fn whole_tokens(&self, w: usize) -> &[u32] {
+        let ((start, end), at) = self.whole[w];
+        &self.open_tok[at as usize..(at + end - start) as usize]
+    }
+
+    /// Positions in `open_pos` of the tokens after whole paragraph `w` (`None`: from the start).
+    fn after(&self, w: Option<usize>) -> usize {
+        w.map_or(0, |w| {
+            let ((start, end), at) = self.whole[w];
+            (at + end - start) as usize
+        })
+    }
+
+    /// Positions in `open_pos` of the tokens before whole paragraph `w` (`None`: to the end).
+    fn before(&self, w: Option<usize>) -> usize {
+        w.map_or(self.open_pos.len(), |w| self.whole[w].1 as usize)
     }
 }
 
@@ -115,54 +143,50 @@ impl Side<'_> {
 /// paragraphs are matched (the budget fallback). At most `passes` passes; matches of passes
 /// after the first are flagged moved.
 pub fn match_tokens(a: &Side, b: &Side, passes: usize, words: bool) -> TokenMatch {
-    let (na, nb) = (a.tokens.len() as u32, b.tokens.len() as u32);
-    let mut m = TokenMatch::new(na as usize, nb as usize);
+    let (na, nb) = (a.n_tokens, b.n_tokens);
+    let mut m = TokenMatch::new(na, nb);
     // Whole paragraphs.
-    let (ra, ha) = a.whole_paragraphs();
-    let (rb, hb) = b.whole_paragraphs();
     let mut d = Differ {
         min_k: 1,
         ..Differ::default()
     };
-    d.diff(&ha, &hb, (0, 0), 1, 0);
-    let whole: Vec<((u32, u32), (u32, u32))> = d
+    d.diff(&a.whole_hashes, &b.whole_hashes, (0, 0), 1, 0);
+    let whole: Vec<(usize, usize)> = d
         .out
         .iter()
-        .map(|&(x, y)| (ra[x as usize], rb[y as usize]))
-        .filter(|(x, y)| {
-            a.tokens[x.0 as usize..x.1 as usize] == b.tokens[y.0 as usize..y.1 as usize]
-        })
+        .map(|&(x, y)| (x as usize, y as usize))
+        .filter(|&(x, y)| a.whole_tokens(x) == b.whole_tokens(y))
         .collect();
     for &(x, y) in &whole {
-        for t in 0..x.1 - x.0 {
-            m.link(x.0 + t, y.0 + t, false);
+        let (ra, rb) = (a.whole[x].0, b.whole[y].0);
+        for t in 0..ra.1 - ra.0 {
+            m.link(ra.0 + t, rb.0 + t, false);
         }
     }
     if !words {
         return m;
     }
-    // Word by word in the gaps between them; what stays unmatched is collected for the
-    // later passes.
-    let (mut ia, mut ib, mut sa, mut sb) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // Word by word in the gaps between them (nothing in a gap is matched yet, so its open
+    // tokens are a slice); what stays unmatched is collected for the later passes.
     let (mut left_a, mut left_b) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
     d.min_k = 2;
-    let mut from = (0u32, 0u32);
+    let mut from: Option<(usize, usize)> = None;
     for k in 0..=whole.len() {
-        let to = whole.get(k).map_or((na, nb), |(x, y)| (x.0, y.0));
-        a.open((from.0, to.0), &m.a_to_b, &mut ia, &mut sa);
-        b.open((from.1, to.1), &m.b_to_a, &mut ib, &mut sb);
+        let to = whole.get(k).copied();
+        let ga = a.after(from.map(|w| w.0))..a.before(to.map(|w| w.0));
+        let gb = b.after(from.map(|w| w.1))..b.before(to.map(|w| w.1));
+        let (ia, sa) = (&a.open_pos[ga.clone()], &a.open_tok[ga]);
+        let (ib, sb) = (&b.open_pos[gb.clone()], &b.open_tok[gb]);
         if !sa.is_empty() && !sb.is_empty() {
             d.out.clear();
-            d.diff(&sa, &sb, (0, 0), K_FIRST, 0);
+            d.diff(sa, sb, (0, 0), K_FIRST, 0);
             for &(x, y) in &d.out {
                 m.link(ia[x as usize], ib[y as usize], false);
             }
         }
-        keep_open(&ia, &sa, &m.a_to_b, &mut left_a);
-        keep_open(&ib, &sb, &m.b_to_a, &mut left_b);
-        if let Some((x, y)) = whole.get(k) {
-            from = (x.1, y.1);
-        }
+        keep_open(ia, sa, &m.a_to_b, &mut left_a);
+        keep_open(ib, sb, &m.b_to_a, &mut left_b);
+        from = to;
     }
     // Moved text, sought with whole trigrams only: it must come in runs anyway.
     d.min_k = K_FIRST;
@@ -450,13 +474,9 @@ mod tests {
 
     /// Match `a` and `b` as one paragraph each.
     fn run(a: &[u32], b: &[u32], ok_a: &[bool], ok_b: &[bool]) -> TokenMatch {
-        let (pa, pb) = ([(0, a.len() as u32)], [(0, b.len() as u32)]);
-        let side = |tokens, ok, paragraphs| Side {
-            tokens,
-            ok,
-            paragraphs,
-        };
-        match_tokens(&side(a, ok_a, &pa), &side(b, ok_b, &pb), 3, true)
+        let side =
+            |tokens: &[u32], ok| Side::new(tokens, ok, [(0, tokens.len() as u32)].into_iter());
+        match_tokens(&side(a, ok_a), &side(b, ok_b), 3, true)
     }
 
     fn matched(a: &[u32], b: &[u32]) -> Vec<(u32, u32)> {
