@@ -25,6 +25,7 @@
 //! `AlignParams::max_tokens`); beyond it, only the whole-paragraph step runs.
 
 use crate::normalize::line_hash;
+use std::cell::RefCell;
 
 /// No partner.
 pub const NONE: u32 = u32::MAX;
@@ -84,6 +85,8 @@ pub struct Side {
     /// those tokens: the ranges the first pass aligns are slices of these.
     open_pos: Vec<u32>,
     open_tok: Vec<u32>,
+    /// Per paragraph: how many of its tokens take part.
+    sizes: Vec<u32>,
     /// Paragraphs that can be matched whole (words, none excluded): token range and where
     /// its tokens start in `open_pos`; and their hashes.
     whole: Vec<((u32, u32), u32)>,
@@ -91,32 +94,44 @@ pub struct Side {
 }
 
 impl Side {
-    /// `tokens` with `ok` (per token: takes part in matching) and the token range of every
-    /// paragraph.
-    pub fn new(tokens: &[u32], ok: &[bool], paragraphs: impl Iterator<Item = (u32, u32)>) -> Self {
-        let open_pos: Vec<u32> = (0..tokens.len() as u32)
-            .filter(|&i| ok[i as usize])
-            .collect();
-        let open_tok = open_pos.iter().map(|&i| tokens[i as usize]).collect();
-        let (mut whole, mut whole_hashes) = (Vec::new(), Vec::new());
-        for r in paragraphs.filter(|r| r.0 < r.1) {
-            // Positions ascend, so the paragraph is whole when its first and last tokens are
-            // `len` entries apart.
-            let at = open_pos.partition_point(|&i| i < r.0);
-            let last = at + (r.1 - r.0) as usize - 1;
-            if open_pos.get(at) == Some(&r.0) && open_pos.get(last) == Some(&(r.1 - 1)) {
+    /// `tokens`, of which the token ranges `open` (ascending, each inside one paragraph) take
+    /// part in matching, with the token range of every paragraph.
+    pub fn new(
+        tokens: &[u32],
+        open: impl Iterator<Item = (u32, u32)>,
+        paragraphs: impl ExactSizeIterator<Item = (u32, u32)>,
+    ) -> Self {
+        let n = paragraphs.len();
+        let mut side = Side {
+            n_tokens: tokens.len(),
+            open_pos: Vec::with_capacity(tokens.len()),
+            open_tok: Vec::with_capacity(tokens.len()),
+            sizes: Vec::with_capacity(n),
+            whole: Vec::with_capacity(n),
+            whole_hashes: Vec::with_capacity(n),
+        };
+        let mut open = open.peekable();
+        for r in paragraphs {
+            let at = side.open_pos.len();
+            while let Some((start, end)) = open.next_if(|o| o.0 < r.1) {
+                side.open_pos.extend(start..end);
+                side.open_tok
+                    .extend_from_slice(&tokens[start as usize..end as usize]);
+            }
+            let size = (side.open_pos.len() - at) as u32;
+            side.sizes.push(size);
+            if size > 0 && size == r.1 - r.0 {
                 let h = line_hash(&tokens[r.0 as usize..r.1 as usize]);
-                whole.push((r, at as u32));
-                whole_hashes.push((h ^ (h >> 32)) as u32);
+                side.whole.push((r, at as u32));
+                side.whole_hashes.push((h ^ (h >> 32)) as u32);
             }
         }
-        Side {
-            n_tokens: tokens.len(),
-            open_pos,
-            open_tok,
-            whole,
-            whole_hashes,
-        }
+        side
+    }
+
+    /// Per paragraph: how many of its tokens take part in matching.
+    pub fn sizes(&self) -> &[u32] {
+        &self.sizes
     }
 
     /// Tokens of whole paragraph `w`.
@@ -143,13 +158,22 @@ impl Side {
 /// paragraphs are matched (the budget fallback). At most `passes` passes; matches of passes
 /// after the first are flagged moved.
 pub fn match_tokens(a: &Side, b: &Side, passes: usize, words: bool) -> TokenMatch {
-    let (na, nb) = (a.n_tokens, b.n_tokens);
-    let mut m = TokenMatch::new(na, nb);
+    DIFFER.with_borrow_mut(|d| match_with(a, b, passes, words, d))
+}
+
+thread_local! {
+    /// This thread's diff buffers, kept from one pair to the next: a scan aligns thousands of
+    /// pairs, and growing the buffers (the gram table above all) anew for each cost more than
+    /// the diffs of most pairs. They keep the size of the largest pair seen.
+    static DIFFER: RefCell<Differ> = RefCell::new(Differ::default());
+}
+
+/// [`match_tokens`] with the buffers `d`.
+fn match_with(a: &Side, b: &Side, passes: usize, words: bool, d: &mut Differ) -> TokenMatch {
+    let mut m = TokenMatch::new(a.n_tokens, b.n_tokens);
     // Whole paragraphs.
-    let mut d = Differ {
-        min_k: 1,
-        ..Differ::default()
-    };
+    d.min_k = 1;
+    d.out.clear();
     d.diff(&a.whole_hashes, &b.whole_hashes, (0, 0), 1, 0);
     let whole: Vec<(usize, usize)> = d
         .out
@@ -237,13 +261,19 @@ fn retain_open(idx: &mut Vec<u32>, seq: &mut Vec<u32>, partner: &[u32]) {
 
 /// Keep only the pairs that lie in diagonal runs of at least `min` pairs.
 fn keep_runs(pairs: &mut Vec<(u32, u32)>, min: usize) {
-    let mut kept = Vec::with_capacity(pairs.len());
-    for run in pairs.chunk_by(|p, q| q.0 == p.0 + 1 && q.1 == p.1 + 1) {
-        if run.len() >= min {
-            kept.extend_from_slice(run);
+    let (mut kept, mut start) = (0, 0);
+    while start < pairs.len() {
+        let mut end = start + 1;
+        while end < pairs.len() && pairs[end] == (pairs[end - 1].0 + 1, pairs[end - 1].1 + 1) {
+            end += 1;
         }
+        if end - start >= min {
+            pairs.copy_within(start..end, kept);
+            kept += end - start;
+        }
+        start = end;
     }
-    *pairs = kept;
+    pairs.truncate(kept);
 }
 
 /// Hash of a gram. Tokens are already hashes, so one multiply per token mixes enough; the
@@ -315,8 +345,10 @@ impl Differ {
                         if x < ca || y < cb {
                             continue; // overlaps the previous gram; the next gap's prefix extends it
                         }
-                        let gap_off = (off.0 + ca as u32, off.1 + cb as u32);
-                        self.diff(&ma[ca..x], &mb[cb..y], gap_off, k, depth + 1);
+                        if ca < x && cb < y {
+                            let gap_off = (off.0 + ca as u32, off.1 + cb as u32);
+                            self.diff(&ma[ca..x], &mb[cb..y], gap_off, k, depth + 1);
+                        }
                         let at = (off.0 + x as u32, off.1 + y as u32);
                         self.out.extend((0..k as u32).map(|t| (at.0 + t, at.1 + t)));
                         ca = x + k;
@@ -474,8 +506,11 @@ mod tests {
 
     /// Match `a` and `b` as one paragraph each.
     fn run(a: &[u32], b: &[u32], ok_a: &[bool], ok_b: &[bool]) -> TokenMatch {
-        let side =
-            |tokens: &[u32], ok| Side::new(tokens, ok, [(0, tokens.len() as u32)].into_iter());
+        let side = |tokens: &[u32], ok: &[bool]| {
+            let n = tokens.len() as u32;
+            let open = (0..n).filter(|&i| ok[i as usize]).map(|i| (i, i + 1));
+            Side::new(tokens, open, [(0, n)].into_iter())
+        };
         match_tokens(&side(a, ok_a), &side(b, ok_b), 3, true)
     }
 
