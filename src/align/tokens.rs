@@ -192,7 +192,12 @@ fn match_with(a: &Side, b: &Side, passes: usize, words: bool, d: &mut Differ) ->
     }
     // Word by word in the gaps between them (nothing in a gap is matched yet, so its open
     // tokens are a slice); what stays unmatched is collected for the later passes.
-    let (mut left_a, mut left_b) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
+    // At most every open token is left over: reserve once rather than grow token by token.
+    let left = |x: &Side| {
+        let n = x.open_pos.len();
+        (Vec::with_capacity(n), Vec::with_capacity(n))
+    };
+    let (mut left_a, mut left_b) = (left(a), left(b));
     d.min_k = 2;
     let mut from: Option<(usize, usize)> = None;
     for k in 0..=whole.len() {
