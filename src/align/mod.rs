@@ -48,6 +48,7 @@ pub use verdict::Restyles;
 
 use crate::boilerplate::{BoilerplateModel, Furniture, SHORT_LINE, is_link_like};
 use crate::normalize::{Tokenized, Tokenizer};
+use std::sync::OnceLock;
 use tokens::{NONE, Side, TokenMatch, match_tokens};
 
 /// Share of the smaller paragraph's words that must be matched to link two paragraphs.
@@ -271,11 +272,18 @@ pub struct Article<'t> {
     text: &'t str,
     tok: Tokenized,
     furniture: Vec<Option<Furniture>>,
+    /// What the matcher needs (see `Side`).
+    side: Side,
+    /// Per token: its paragraph.
+    para_of: Vec<u32>,
+    /// Hashes of its lines with words, sorted; made when first asked for (a canonical is
+    /// asked by all its copies).
+    line_hashes: OnceLock<Vec<u64>>,
 }
 
 impl<'t> Article<'t> {
     /// Tokenize `text` with `seed` (the scan's seed, so that learned furniture lines are
-    /// recognised) and label its furniture with `model`.
+    /// recognised), label its furniture with `model` and prepare it for matching.
     pub fn new(text: &'t str, seed: u64, model: &BoilerplateModel) -> Self {
         let mut tok = Tokenized::default();
         // About one word per six bytes of news text: reserve once instead of growing.
@@ -283,11 +291,29 @@ impl<'t> Article<'t> {
         tok.token_spans.reserve(text.len() / 6);
         Tokenizer::new(seed).with_spans().tokenize(text, &mut tok);
         let furniture = model.classify(&tok);
-        Article {
+        let mut article = Article {
             text,
             tok,
             furniture,
+            side: Side::default(),
+            para_of: Vec::new(),
+            line_hashes: OnceLock::new(),
+        };
+        let ranges = || {
+            article
+                .tok
+                .paragraphs
+                .iter()
+                .map(|p| (p.tok_start, p.tok_end))
+        };
+        let side = Side::new(&article.tok.tokens, article.matchable(), ranges());
+        // Paragraphs cover the tokens in order.
+        let mut para_of = Vec::with_capacity(article.tok.tokens.len());
+        for (p, r) in ranges().enumerate() {
+            para_of.resize(r.1 as usize, p as u32);
         }
+        (article.side, article.para_of) = (side, para_of);
+        article
     }
 
     pub fn text(&self) -> &'t str {
@@ -306,6 +332,18 @@ impl<'t> Article<'t> {
     /// Text of a byte range.
     pub fn slice(&self, (start, end): (u32, u32)) -> &'t str {
         &self.text[start as usize..end as usize]
+    }
+
+    /// Hashes of the lines with words, sorted (for membership tests by binary search).
+    fn sorted_line_hashes(&self) -> &[u64] {
+        self.line_hashes.get_or_init(|| {
+            let mut known: Vec<u64> = (self.tok.lines.iter())
+                .map(|l| l.hash)
+                .filter(|&h| h != 0)
+                .collect();
+            known.sort_unstable();
+            known
+        })
     }
 
     /// Furniture that may be story after all (see [`Soft`]).
@@ -337,36 +375,17 @@ impl<'t> Article<'t> {
             .any(|l| self.furniture[l].is_some() && !self.soft(l))
     }
 
-    /// Per token: does it take part in matching? Not on furniture lines, except soft lines
-    /// in paragraphs without other furniture.
-    fn matchable(&self) -> Vec<bool> {
-        let mut ok = vec![true; self.tok.tokens.len()];
-        for (l, line) in self.tok.lines.iter().enumerate() {
-            let excluded = self.furniture[l].is_some()
-                && (!self.soft(l) || self.hard_furniture(line.para as usize));
-            if excluded {
-                ok[line.tok_start as usize..line.tok_end as usize].fill(false);
-            }
-        }
-        ok
-    }
-
-    /// Token range of every paragraph.
-    fn paragraph_ranges(&self) -> Vec<(u32, u32)> {
-        self.tok
-            .paragraphs
-            .iter()
-            .map(|p| (p.tok_start, p.tok_end))
-            .collect()
-    }
-
-    /// Per token: its paragraph.
-    fn paragraph_of_tokens(&self) -> Vec<u32> {
-        let mut out = vec![0u32; self.tok.tokens.len()];
-        for (i, p) in self.tok.paragraphs.iter().enumerate() {
-            out[p.tok_start as usize..p.tok_end as usize].fill(i as u32);
-        }
-        out
+    /// Token ranges that take part in matching, ascending: the lines with words that are not
+    /// furniture, or soft furniture in a paragraph without other furniture.
+    fn matchable(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let lines = self.tok.lines.iter().enumerate();
+        lines
+            .filter(|(l, line)| {
+                line.tok_start < line.tok_end
+                    && (self.furniture[*l].is_none()
+                        || (self.soft(*l) && !self.hard_furniture(line.para as usize)))
+            })
+            .map(|(_, line)| (line.tok_start, line.tok_end))
     }
 
     /// Why paragraph `p` is furniture by the model or for lack of words; soft lines of a
@@ -409,25 +428,13 @@ impl<'t> Article<'t> {
 
 /// Align copy `b` with canonical `a`.
 pub fn align(a: &Article, b: &Article, params: &AlignParams) -> Alignment {
-    let (ok_a, ok_b) = (a.matchable(), b.matchable());
-    let (pa, pb) = (a.paragraph_ranges(), b.paragraph_ranges());
-    let sa = Side {
-        tokens: &a.tok.tokens,
-        ok: &ok_a,
-        paragraphs: &pa,
-    };
-    let sb = Side {
-        tokens: &b.tok.tokens,
-        ok: &ok_b,
-        paragraphs: &pb,
-    };
     let longest = a.tok.tokens.len().max(b.tok.tokens.len());
     let fallback = (longest > params.max_tokens).then_some(Fallback {
         tokens: longest,
         max_tokens: params.max_tokens,
     });
-    let m = match_tokens(&sa, &sb, params.passes, fallback.is_none());
-    let mut al = Labeller::new(a, b, &ok_a, &ok_b, &m).run();
+    let m = match_tokens(&a.side, &b.side, params.passes, fallback.is_none());
+    let mut al = Labeller::new(a, b, &m).run();
     al.fallback = fallback;
     al.verdict = verdict::verdict(a, b, &al);
     al
@@ -469,37 +476,15 @@ struct Labeller<'x, 't> {
     a: &'x Article<'t>,
     b: &'x Article<'t>,
     m: &'x TokenMatch,
-    para_a: Vec<u32>,
-    para_b: Vec<u32>,
     links: Vec<Link>,
-    partners_a: Vec<Vec<u32>>,
-    partners_b: Vec<Vec<u32>>,
-    size_a: Vec<u32>,
-    size_b: Vec<u32>,
+    partners_a: Partners,
+    partners_b: Partners,
 }
 
 impl<'x, 't> Labeller<'x, 't> {
-    fn new(
-        a: &'x Article<'t>,
-        b: &'x Article<'t>,
-        ok_a: &[bool],
-        ok_b: &[bool],
-        m: &'x TokenMatch,
-    ) -> Self {
-        let (para_a, para_b) = (a.paragraph_of_tokens(), b.paragraph_of_tokens());
-        let sizes = |x: &Article, ok: &[bool]| -> Vec<u32> {
-            x.tok
-                .paragraphs
-                .iter()
-                .map(|p| {
-                    ok[p.tok_start as usize..p.tok_end as usize]
-                        .iter()
-                        .filter(|&&o| o)
-                        .count() as u32
-                })
-                .collect()
-        };
-        let (size_a, size_b) = (sizes(a, ok_a), sizes(b, ok_b));
+    fn new(a: &'x Article<'t>, b: &'x Article<'t>, m: &'x TokenMatch) -> Self {
+        let (para_a, para_b) = (&a.para_of, &b.para_of);
+        let (size_a, size_b) = (a.side.sizes(), b.side.sizes());
         // Matched words per paragraph pair: runs in B order first (matches mostly come in
         // order), then the few runs merged.
         let mut runs: Vec<Link> = Vec::new();
@@ -537,24 +522,15 @@ impl<'x, 't> Labeller<'x, 't> {
             })
             .collect();
         let links = inside_story(links, a, b);
-        let mut partners_a = vec![Vec::new(); a.tok.paragraphs.len()];
-        let mut partners_b = vec![Vec::new(); b.tok.paragraphs.len()];
-        // Links are sorted by (a, b), so both lists come out ascending.
-        for l in &links {
-            partners_a[l.a as usize].push(l.b);
-            partners_b[l.b as usize].push(l.a);
-        }
+        let partners_a = Partners::new(a.tok.paragraphs.len(), &links, |l| (l.a, l.b));
+        let partners_b = Partners::new(b.tok.paragraphs.len(), &links, |l| (l.b, l.a));
         Labeller {
             a,
             b,
             m,
-            para_a,
-            para_b,
             links,
             partners_a,
             partners_b,
-            size_a,
-            size_b,
         }
     }
 
@@ -565,9 +541,10 @@ impl<'x, 't> Labeller<'x, 't> {
         let mut b_paras: Vec<Para> = (0..nb).map(|q| self.blank(Which::B, q)).collect();
 
         // Unlinked paragraphs: furniture by shape, else added / dropped.
-        let first_last = |partners: &[Vec<u32>]| {
-            let first = partners.iter().position(|p| !p.is_empty());
-            let last = partners.iter().rposition(|p| !p.is_empty());
+        let first_last = |partners: &Partners| {
+            let linked = |p: &usize| !partners.of(*p).is_empty();
+            let first = (0..partners.len()).find(linked);
+            let last = (0..partners.len()).rfind(linked);
             (first, last)
         };
         let (first_a, _) = first_last(&self.partners_a);
@@ -592,10 +569,9 @@ impl<'x, 't> Labeller<'x, 't> {
         }
 
         // Linked paragraphs.
-        for c in &comp.members {
-            let (pa, pb) = (&c.0, &c.1);
+        for (n, (pa, pb)) in comp.members.iter().enumerate() {
             let one_to_one = pa.len() == 1 && pb.len() == 1;
-            let moved = comp.moved(c, &self.links);
+            let moved = comp.moved[n];
             if one_to_one {
                 let label = if moved {
                     Label::Moved
@@ -607,14 +583,14 @@ impl<'x, 't> Labeller<'x, 't> {
                 continue;
             }
             for &p in pa {
-                a_paras[p as usize].label = if self.partners_a[p as usize].len() >= 2 {
+                a_paras[p as usize].label = if self.partners_a.of(p as usize).len() >= 2 {
                     Label::Split
                 } else {
                     Label::Merged
                 };
             }
             for &q in pb {
-                b_paras[q as usize].label = if self.partners_b[q as usize].len() >= 2 {
+                b_paras[q as usize].label = if self.partners_b.of(q as usize).len() >= 2 {
                     Label::Merged
                 } else {
                     Label::Split
@@ -623,7 +599,7 @@ impl<'x, 't> Labeller<'x, 't> {
         }
 
         let ops = self.ops(&comp, &a_paras, &b_paras);
-        let last_kept = (0..na).rev().find(|&p| !self.partners_a[p].is_empty());
+        let last_kept = (0..na).rev().find(|&p| !self.partners_a.of(p).is_empty());
         let truncated_after = last_kept
             .filter(|&t| a_paras[t + 1..].iter().any(|p| p.label == Label::Dropped))
             .map(|t| t as u32 + 1);
@@ -645,7 +621,7 @@ impl<'x, 't> Labeller<'x, 't> {
                 _ => Some((p.tok_start, p.tok_end)),
             });
         let restyles = verdict::restyles(self.a, self.b, &self.m.b_to_a, ranges, |i, j| {
-            self.partners_b[self.para_b[j] as usize].contains(&self.para_a[i])
+            (self.partners_b.of(self.b.para_of[j] as usize)).contains(&self.a.para_of[i])
         });
         Alignment {
             a: a_paras,
@@ -664,8 +640,18 @@ impl<'x, 't> Labeller<'x, 't> {
     /// unlinked (added / dropped for now).
     fn blank(&self, side: Which, p: usize) -> Para {
         let (x, partners, size, unlinked) = match side {
-            Which::A => (self.a, &self.partners_a[p], &self.size_a, Label::Dropped),
-            Which::B => (self.b, &self.partners_b[p], &self.size_b, Label::Added),
+            Which::A => (
+                self.a,
+                self.partners_a.of(p),
+                self.a.side.sizes(),
+                Label::Dropped,
+            ),
+            Which::B => (
+                self.b,
+                self.partners_b.of(p),
+                self.b.side.sizes(),
+                Label::Added,
+            ),
         };
         let (start, end) = x.paragraph_bytes(p);
         let furniture = x.furniture_of(p, !partners.is_empty());
@@ -676,13 +662,11 @@ impl<'x, 't> Labeller<'x, 't> {
         } else {
             Label::Shared
         };
-        let matched: u32 = self
-            .links
-            .iter()
-            .filter(|l| p as u32 == if side == Which::A { l.a } else { l.b })
-            .map(|l| l.w)
-            .sum();
-        let partners = partners.clone();
+        let matched = match side {
+            Which::A => self.partners_a.matched(p),
+            Which::B => self.partners_b.matched(p),
+        };
+        let partners = partners.to_vec();
         Para {
             label,
             start,
@@ -728,8 +712,8 @@ impl<'x, 't> Labeller<'x, 't> {
         let mut by_root: Vec<(u32, usize)> = Vec::new();
         let mut members: Vec<(Vec<u32>, Vec<u32>)> = Vec::new();
         // Components in B order of their first paragraph.
-        for (q, partners) in self.partners_b.iter().enumerate() {
-            if partners.is_empty() {
+        for (q, of_q) in of_b.iter_mut().enumerate() {
+            if self.partners_b.of(q).is_empty() {
                 continue;
             }
             let root = find(&mut parent, na as u32 + q as u32);
@@ -741,21 +725,27 @@ impl<'x, 't> Labeller<'x, 't> {
                     members.len() - 1
                 }
             };
-            of_b[q] = c;
+            *of_q = c;
             members[c].1.push(q as u32);
         }
         let mut of_a = vec![usize::MAX; na];
-        for (p, partners) in self.partners_a.iter().enumerate() {
-            if let Some(&q) = partners.first() {
+        for (p, of_p) in of_a.iter_mut().enumerate() {
+            if let Some(&q) = self.partners_a.of(p).first() {
                 let c = of_b[q as usize];
-                of_a[p] = c;
+                *of_p = c;
                 members[c].0.push(p as u32);
             }
+        }
+        let mut words = vec![(0u32, 0u32); members.len()]; // (matched, of them moved)
+        for l in &self.links {
+            let w = &mut words[of_b[l.b as usize]];
+            (w.0, w.1) = (w.0 + l.w, w.1 + l.moved);
         }
         Components {
             members,
             of_a,
             of_b,
+            moved: words.iter().map(|&(w, moved)| moved * 2 > w).collect(),
         }
     }
 
@@ -791,7 +781,7 @@ impl<'x, 't> Labeller<'x, 't> {
             }
             done[c] = true;
             let (pa, pb) = &comp.members[c];
-            let moved = comp.moved(&comp.members[c], &self.links);
+            let moved = comp.moved[c];
             let (a0, a1) = (pa[0] as usize, *pa.last().expect("linked") as usize + 1);
             let (b0, b1) = (pb[0] as usize, *pb.last().expect("linked") as usize + 1);
             if !moved {
@@ -914,14 +904,16 @@ impl<'x, 't> Labeller<'x, 't> {
         };
         for j in b_span.0..b_span.1 {
             let i = self.m.b_to_a[j];
-            if i == NONE || comp.of_b[self.para_b[j] as usize] != c {
+            if i == NONE || comp.of_b[self.b.para_of[j] as usize] != c {
                 continue;
             }
             let i = i as usize;
-            if i < next_i || i >= a_span.1 || comp.of_a[self.para_a[i] as usize] != c {
+            if i < next_i || i >= a_span.1 || comp.of_a[self.a.para_of[i] as usize] != c {
                 continue;
             }
-            change(&mut out, next_i, i, next_j, j);
+            if next_i < i || next_j < j {
+                change(&mut out, next_i, i, next_j, j);
+            }
             next_i = i + 1;
             next_j = j + 1;
         }
@@ -1033,15 +1025,61 @@ struct Components {
     members: Vec<(Vec<u32>, Vec<u32>)>,
     of_a: Vec<usize>,
     of_b: Vec<usize>,
+    /// Per component: most of its words were matched out of order.
+    moved: Vec<bool>,
 }
 
-impl Components {
-    /// Most of the component's words were matched out of order.
-    fn moved(&self, c: &(Vec<u32>, Vec<u32>), links: &[Link]) -> bool {
-        let (w, moved) = links
-            .iter()
-            .filter(|l| c.1.binary_search(&l.b).is_ok())
-            .fold((0, 0), |acc, l| (acc.0 + l.w, acc.1 + l.moved));
-        moved * 2 > w
+/// The links of one side's paragraphs, flat: per paragraph its linked paragraphs of the
+/// other side (ascending) and the words matched with each.
+struct Partners {
+    /// The entries of paragraph `p` are `start[p]..start[p + 1]`.
+    start: Vec<u32>,
+    other: Vec<u32>,
+    words: Vec<u32>,
+}
+
+impl Partners {
+    /// For `n` paragraphs; `key` gives a link's paragraph on this side and on the other.
+    fn new(n: usize, links: &[Link], key: impl Fn(&Link) -> (u32, u32)) -> Self {
+        let mut start = vec![0u32; n + 1];
+        for l in links {
+            start[key(l).0 as usize + 1] += 1;
+        }
+        for p in 0..n {
+            start[p + 1] += start[p];
+        }
+        let (mut other, mut words) = (vec![0; links.len()], vec![0; links.len()]);
+        let mut next = start.clone();
+        // Links are sorted by (a, b), so the entries of each paragraph come out ascending.
+        for l in links {
+            let (own, to) = key(l);
+            let at = &mut next[own as usize];
+            (other[*at as usize], words[*at as usize]) = (to, l.w);
+            *at += 1;
+        }
+        Partners {
+            start,
+            other,
+            words,
+        }
+    }
+
+    /// Number of paragraphs.
+    fn len(&self) -> usize {
+        self.start.len() - 1
+    }
+
+    fn entries(&self, p: usize) -> std::ops::Range<usize> {
+        self.start[p] as usize..self.start[p + 1] as usize
+    }
+
+    /// The linked paragraphs of paragraph `p`.
+    fn of(&self, p: usize) -> &[u32] {
+        &self.other[self.entries(p)]
+    }
+
+    /// Words of paragraph `p` matched with its linked paragraphs.
+    fn matched(&self, p: usize) -> u32 {
+        self.words[self.entries(p)].iter().sum()
     }
 }

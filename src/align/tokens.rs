@@ -25,6 +25,7 @@
 //! `AlignParams::max_tokens`); beyond it, only the whole-paragraph step runs.
 
 use crate::normalize::line_hash;
+use std::cell::RefCell;
 
 /// No partner.
 pub const NONE: u32 = u32::MAX;
@@ -75,39 +76,81 @@ impl TokenMatch {
     }
 }
 
-/// One text as the matcher sees it.
-pub struct Side<'x> {
-    pub tokens: &'x [u32],
-    /// Per token: takes part in matching (furniture does not).
-    pub ok: &'x [bool],
-    /// Token range of every paragraph.
-    pub paragraphs: &'x [(u32, u32)],
+/// One text as the matcher sees it, prepared once per text (a canonical is matched with
+/// each of its copies).
+#[derive(Debug, Clone, Default)]
+pub struct Side {
+    n_tokens: usize,
+    /// Positions of the tokens taking part in matching (furniture does not), ascending, and
+    /// those tokens: the ranges the first pass aligns are slices of these.
+    open_pos: Vec<u32>,
+    open_tok: Vec<u32>,
+    /// Per paragraph: how many of its tokens take part.
+    sizes: Vec<u32>,
+    /// Paragraphs that can be matched whole (words, none excluded): token range and where
+    /// its tokens start in `open_pos`; and their hashes.
+    whole: Vec<((u32, u32), u32)>,
+    whole_hashes: Vec<u32>,
 }
 
-impl Side<'_> {
-    /// Paragraphs that can be matched whole (words, none excluded), with their hashes.
-    fn whole_paragraphs(&self) -> (Vec<(u32, u32)>, Vec<u32>) {
-        self.paragraphs
-            .iter()
-            .filter(|r| r.0 < r.1 && self.ok[r.0 as usize..r.1 as usize].iter().all(|&o| o))
-            .map(|&r| {
-                let h = line_hash(&self.tokens[r.0 as usize..r.1 as usize]);
-                (r, (h ^ (h >> 32)) as u32)
-            })
-            .unzip()
-    }
-
-    /// Tokens of `range` taking part and not matched yet: positions into `idx`, tokens into
-    /// `seq`.
-    fn open(&self, range: (u32, u32), partner: &[u32], idx: &mut Vec<u32>, seq: &mut Vec<u32>) {
-        idx.clear();
-        seq.clear();
-        for i in range.0..range.1 {
-            if self.ok[i as usize] && partner[i as usize] == NONE {
-                idx.push(i);
-                seq.push(self.tokens[i as usize]);
+impl Side {
+    /// `tokens`, of which the token ranges `open` (ascending, each inside one paragraph) take
+    /// part in matching, with the token range of every paragraph.
+    pub fn new(
+        tokens: &[u32],
+        open: impl Iterator<Item = (u32, u32)>,
+        paragraphs: impl ExactSizeIterator<Item = (u32, u32)>,
+    ) -> Self {
+        let n = paragraphs.len();
+        let mut side = Side {
+            n_tokens: tokens.len(),
+            open_pos: Vec::with_capacity(tokens.len()),
+            open_tok: Vec::with_capacity(tokens.len()),
+            sizes: Vec::with_capacity(n),
+            whole: Vec::with_capacity(n),
+            whole_hashes: Vec::with_capacity(n),
+        };
+        let mut open = open.peekable();
+        for r in paragraphs {
+            let at = side.open_pos.len();
+            while let Some((start, end)) = open.next_if(|o| o.0 < r.1) {
+                side.open_pos.extend(start..end);
+                side.open_tok
+                    .extend_from_slice(&tokens[start as usize..end as usize]);
+            }
+            let size = (side.open_pos.len() - at) as u32;
+            side.sizes.push(size);
+            if size > 0 && size == r.1 - r.0 {
+                let h = line_hash(&tokens[r.0 as usize..r.1 as usize]);
+                side.whole.push((r, at as u32));
+                side.whole_hashes.push((h ^ (h >> 32)) as u32);
             }
         }
+        side
+    }
+
+    /// Per paragraph: how many of its tokens take part in matching.
+    pub fn sizes(&self) -> &[u32] {
+        &self.sizes
+    }
+
+    /// Tokens of whole paragraph `w`.
+    fn whole_tokens(&self, w: usize) -> &[u32] {
+        let ((start, end), at) = self.whole[w];
+        &self.open_tok[at as usize..(at + end - start) as usize]
+    }
+
+    /// Positions in `open_pos` of the tokens after whole paragraph `w` (`None`: from the start).
+    fn after(&self, w: Option<usize>) -> usize {
+        w.map_or(0, |w| {
+            let ((start, end), at) = self.whole[w];
+            (at + end - start) as usize
+        })
+    }
+
+    /// Positions in `open_pos` of the tokens before whole paragraph `w` (`None`: to the end).
+    fn before(&self, w: Option<usize>) -> usize {
+        w.map_or(self.open_pos.len(), |w| self.whole[w].1 as usize)
     }
 }
 
@@ -115,54 +158,64 @@ impl Side<'_> {
 /// paragraphs are matched (the budget fallback). At most `passes` passes; matches of passes
 /// after the first are flagged moved.
 pub fn match_tokens(a: &Side, b: &Side, passes: usize, words: bool) -> TokenMatch {
-    let (na, nb) = (a.tokens.len() as u32, b.tokens.len() as u32);
-    let mut m = TokenMatch::new(na as usize, nb as usize);
+    DIFFER.with_borrow_mut(|d| match_with(a, b, passes, words, d))
+}
+
+thread_local! {
+    /// This thread's diff buffers, kept from one pair to the next: a scan aligns thousands of
+    /// pairs, and growing the buffers (the gram table above all) anew for each cost more than
+    /// the diffs of most pairs. They keep the size of the largest pair seen.
+    static DIFFER: RefCell<Differ> = RefCell::new(Differ::default());
+}
+
+/// [`match_tokens`] with the buffers `d`.
+fn match_with(a: &Side, b: &Side, passes: usize, words: bool, d: &mut Differ) -> TokenMatch {
+    let mut m = TokenMatch::new(a.n_tokens, b.n_tokens);
     // Whole paragraphs.
-    let (ra, ha) = a.whole_paragraphs();
-    let (rb, hb) = b.whole_paragraphs();
-    let mut d = Differ {
-        min_k: 1,
-        ..Differ::default()
-    };
-    d.diff(&ha, &hb, (0, 0), 1, 0);
-    let whole: Vec<((u32, u32), (u32, u32))> = d
+    d.min_k = 1;
+    d.out.clear();
+    d.diff(&a.whole_hashes, &b.whole_hashes, (0, 0), 1, 0);
+    let whole: Vec<(usize, usize)> = d
         .out
         .iter()
-        .map(|&(x, y)| (ra[x as usize], rb[y as usize]))
-        .filter(|(x, y)| {
-            a.tokens[x.0 as usize..x.1 as usize] == b.tokens[y.0 as usize..y.1 as usize]
-        })
+        .map(|&(x, y)| (x as usize, y as usize))
+        .filter(|&(x, y)| a.whole_tokens(x) == b.whole_tokens(y))
         .collect();
     for &(x, y) in &whole {
-        for t in 0..x.1 - x.0 {
-            m.link(x.0 + t, y.0 + t, false);
+        let (ra, rb) = (a.whole[x].0, b.whole[y].0);
+        for t in 0..ra.1 - ra.0 {
+            m.link(ra.0 + t, rb.0 + t, false);
         }
     }
     if !words {
         return m;
     }
-    // Word by word in the gaps between them; what stays unmatched is collected for the
-    // later passes.
-    let (mut ia, mut ib, mut sa, mut sb) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut left_a, mut left_b) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
+    // Word by word in the gaps between them (nothing in a gap is matched yet, so its open
+    // tokens are a slice); what stays unmatched is collected for the later passes.
+    // At most every open token is left over: reserve once rather than grow token by token.
+    let left = |x: &Side| {
+        let n = x.open_pos.len();
+        (Vec::with_capacity(n), Vec::with_capacity(n))
+    };
+    let (mut left_a, mut left_b) = (left(a), left(b));
     d.min_k = 2;
-    let mut from = (0u32, 0u32);
+    let mut from: Option<(usize, usize)> = None;
     for k in 0..=whole.len() {
-        let to = whole.get(k).map_or((na, nb), |(x, y)| (x.0, y.0));
-        a.open((from.0, to.0), &m.a_to_b, &mut ia, &mut sa);
-        b.open((from.1, to.1), &m.b_to_a, &mut ib, &mut sb);
+        let to = whole.get(k).copied();
+        let ga = a.after(from.map(|w| w.0))..a.before(to.map(|w| w.0));
+        let gb = b.after(from.map(|w| w.1))..b.before(to.map(|w| w.1));
+        let (ia, sa) = (&a.open_pos[ga.clone()], &a.open_tok[ga]);
+        let (ib, sb) = (&b.open_pos[gb.clone()], &b.open_tok[gb]);
         if !sa.is_empty() && !sb.is_empty() {
             d.out.clear();
-            d.diff(&sa, &sb, (0, 0), K_FIRST, 0);
+            d.diff(sa, sb, (0, 0), K_FIRST, 0);
             for &(x, y) in &d.out {
                 m.link(ia[x as usize], ib[y as usize], false);
             }
         }
-        keep_open(&ia, &sa, &m.a_to_b, &mut left_a);
-        keep_open(&ib, &sb, &m.b_to_a, &mut left_b);
-        if let Some((x, y)) = whole.get(k) {
-            from = (x.1, y.1);
-        }
+        keep_open(ia, sa, &m.a_to_b, &mut left_a);
+        keep_open(ib, sb, &m.b_to_a, &mut left_b);
+        from = to;
     }
     // Moved text, sought with whole trigrams only: it must come in runs anyway.
     d.min_k = K_FIRST;
@@ -213,13 +266,19 @@ fn retain_open(idx: &mut Vec<u32>, seq: &mut Vec<u32>, partner: &[u32]) {
 
 /// Keep only the pairs that lie in diagonal runs of at least `min` pairs.
 fn keep_runs(pairs: &mut Vec<(u32, u32)>, min: usize) {
-    let mut kept = Vec::with_capacity(pairs.len());
-    for run in pairs.chunk_by(|p, q| q.0 == p.0 + 1 && q.1 == p.1 + 1) {
-        if run.len() >= min {
-            kept.extend_from_slice(run);
+    let (mut kept, mut start) = (0, 0);
+    while start < pairs.len() {
+        let mut end = start + 1;
+        while end < pairs.len() && pairs[end] == (pairs[end - 1].0 + 1, pairs[end - 1].1 + 1) {
+            end += 1;
         }
+        if end - start >= min {
+            pairs.copy_within(start..end, kept);
+            kept += end - start;
+        }
+        start = end;
     }
-    *pairs = kept;
+    pairs.truncate(kept);
 }
 
 /// Hash of a gram. Tokens are already hashes, so one multiply per token mixes enough; the
@@ -291,8 +350,10 @@ impl Differ {
                         if x < ca || y < cb {
                             continue; // overlaps the previous gram; the next gap's prefix extends it
                         }
-                        let gap_off = (off.0 + ca as u32, off.1 + cb as u32);
-                        self.diff(&ma[ca..x], &mb[cb..y], gap_off, k, depth + 1);
+                        if ca < x && cb < y {
+                            let gap_off = (off.0 + ca as u32, off.1 + cb as u32);
+                            self.diff(&ma[ca..x], &mb[cb..y], gap_off, k, depth + 1);
+                        }
                         let at = (off.0 + x as u32, off.1 + y as u32);
                         self.out.extend((0..k as u32).map(|t| (at.0 + t, at.1 + t)));
                         ca = x + k;
@@ -450,13 +511,12 @@ mod tests {
 
     /// Match `a` and `b` as one paragraph each.
     fn run(a: &[u32], b: &[u32], ok_a: &[bool], ok_b: &[bool]) -> TokenMatch {
-        let (pa, pb) = ([(0, a.len() as u32)], [(0, b.len() as u32)]);
-        let side = |tokens, ok, paragraphs| Side {
-            tokens,
-            ok,
-            paragraphs,
+        let side = |tokens: &[u32], ok: &[bool]| {
+            let n = tokens.len() as u32;
+            let open = (0..n).filter(|&i| ok[i as usize]).map(|i| (i, i + 1));
+            Side::new(tokens, open, [(0, n)].into_iter())
         };
-        match_tokens(&side(a, ok_a, &pa), &side(b, ok_b, &pb), 3, true)
+        match_tokens(&side(a, ok_a), &side(b, ok_b), 3, true)
     }
 
     fn matched(a: &[u32], b: &[u32]) -> Vec<(u32, u32)> {

@@ -199,8 +199,20 @@ fn join_and(parts: &[String]) -> String {
 
 /// A short quotation of `s`: whitespace collapsed, at most `max` characters.
 fn quote(s: &str, max: usize) -> String {
-    let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
+    // Collapse only as far as the quotation reaches: furniture lines can be long.
+    let (mut flat, mut chars) = (String::new(), 0);
+    for word in s.split_whitespace() {
+        if chars > max {
+            break;
+        }
+        if !flat.is_empty() {
+            flat.push(' ');
+            chars += 1;
+        }
+        flat.push_str(word);
+        chars += word.chars().count();
+    }
+    if chars <= max {
         format!("\u{201c}{flat}\u{201d}")
     } else {
         let cut: String = flat.chars().take(max).collect();
@@ -349,14 +361,10 @@ fn edits_clause(a: &Article, b: &Article, al: &Alignment) -> Option<String> {
 /// Furniture of `x` (paragraphs `paras`) whose lines `other` does not have, in blocks of
 /// consecutive paragraphs: per block its line indices and whether it is a link list.
 fn furniture_blocks(x: &Article, paras: &[Para], other: &Article) -> Vec<(Vec<usize>, bool)> {
-    let mut known: Vec<u64> = other
-        .tok
-        .lines
-        .iter()
-        .map(|l| l.hash)
-        .filter(|&h| h != 0)
-        .collect();
-    known.sort_unstable();
+    if paras.iter().all(|p| p.label != Label::Boilerplate) {
+        return Vec::new();
+    }
+    let known = other.sorted_line_hashes();
     let t = &x.tok;
     let mut blocks: Vec<(Vec<usize>, bool)> = Vec::new();
     let mut prev: Option<usize> = None;
