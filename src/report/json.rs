@@ -44,61 +44,82 @@
 //! and parameters. `--format jsonl` writes a header line `{"schema_version", "tool", "params",
 //! "stats", "timings", "peak_rss_mb"}` and then one cluster object per line, as in `clusters` above.
 
-use super::changes::{MemberChanges, member_summary, summary_json};
+use super::changes::{MemberChanges, SummaryJson, member_summary};
 use super::{ClusterRow, MemberRow, SCHEMA_VERSION, ScanReport};
 use crate::align::Summary;
 use rayon::prelude::*;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::io::Write;
 
-fn member(m: &MemberRow, changes: Option<&Summary>) -> Value {
-    json!({
-        "id": m.id,
-        "source": m.source,
-        "date": m.date,
-        "relation": m.relation.as_str(),
-        "chained": m.chained,
-        "jaccard": m.jaccard,
-        "member_in_canonical": m.member_in_canonical,
-        "canonical_in_member": m.canonical_in_member,
-        "coverage": m.coverage,
-        "shared_shingles": m.shared_shingles,
-        "shared_paragraphs": m.shared_paragraphs,
-        "paragraphs": m.paragraphs,
-        "added_words": m.added_words,
-        "dropped_words": m.dropped_words,
-        "truncated_after": m.truncated_after,
-        "changes": changes.map(summary_json),
-    })
+/// A member as written, borrowed from its row.
+#[derive(Serialize)]
+struct Member<'a> {
+    id: &'a str,
+    source: Option<&'a str>,
+    date: Option<&'a str>,
+    relation: &'static str,
+    chained: bool,
+    jaccard: f64,
+    member_in_canonical: f64,
+    canonical_in_member: f64,
+    coverage: f64,
+    shared_shingles: u32,
+    shared_paragraphs: u32,
+    paragraphs: u32,
+    added_words: u32,
+    dropped_words: u32,
+    truncated_after: Option<u32>,
+    changes: Option<SummaryJson<'a>>,
+}
+
+fn member<'a>(m: &'a MemberRow, changes: Option<&'a Summary>) -> Member<'a> {
+    Member {
+        id: &m.id,
+        source: m.source.as_deref(),
+        date: m.date.as_deref(),
+        relation: m.relation.as_str(),
+        chained: m.chained,
+        jaccard: m.jaccard,
+        member_in_canonical: m.member_in_canonical,
+        canonical_in_member: m.canonical_in_member,
+        coverage: m.coverage,
+        shared_shingles: m.shared_shingles,
+        shared_paragraphs: m.shared_paragraphs,
+        paragraphs: m.paragraphs,
+        added_words: m.added_words,
+        dropped_words: m.dropped_words,
+        truncated_after: m.truncated_after,
+        changes: changes.map(SummaryJson),
+    }
+}
+
+/// A cluster as written, borrowed from its row.
+#[derive(Serialize)]
+struct Cluster<'a> {
+    id: &'a str,
+    canonical: &'a str,
+    size: usize,
+    members: Vec<Member<'a>>,
 }
 
 /// A cluster with its members' change summaries (see [`MemberChanges::cluster`]).
-fn cluster(c: &ClusterRow, changes: Option<&[Option<Summary>]>) -> Value {
-    let members: Vec<Value> = c
-        .members
-        .iter()
-        .enumerate()
-        .map(|(i, m)| member(m, member_summary(changes, i)))
-        .collect();
-    json!({
-        "id": c.id,
-        "canonical": c.canonical,
-        "size": c.members.len(),
-        "members": members,
-    })
-}
-
-/// Every cluster object, built in parallel (a large corpus has hundreds of thousands), in
-/// report order.
-fn clusters(r: &ScanReport, changes: Option<&MemberChanges>) -> Vec<Value> {
-    (0..r.clusters.len())
-        .into_par_iter()
-        .map(|i| cluster_at(r, changes, i))
-        .collect()
+fn cluster<'a>(c: &'a ClusterRow, changes: Option<&'a [Option<Summary>]>) -> Cluster<'a> {
+    Cluster {
+        id: &c.id,
+        canonical: &c.canonical,
+        size: c.members.len(),
+        members: c
+            .members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| member(m, member_summary(changes, i)))
+            .collect(),
+    }
 }
 
 /// Cluster `i` of the report with its members' change summaries.
-fn cluster_at(r: &ScanReport, changes: Option<&MemberChanges>, i: usize) -> Value {
+fn cluster_at<'a>(r: &'a ScanReport, changes: Option<&'a MemberChanges>, i: usize) -> Cluster<'a> {
     cluster(&r.clusters[i], changes.and_then(|ch| ch.cluster(i)))
 }
 
@@ -173,9 +194,20 @@ pub fn write_json(
     changes: Option<&MemberChanges>,
     w: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let mut m = header(r);
-    m.insert("clusters".into(), Value::Array(clusters(r, changes)));
-    serde_json::to_writer_pretty(&mut *w, &Value::Object(m))?;
+    #[derive(Serialize)]
+    struct Document<'a> {
+        #[serde(flatten)]
+        header: Map<String, Value>,
+        clusters: Vec<Cluster<'a>>,
+    }
+    let clusters = (0..r.clusters.len())
+        .map(|i| cluster_at(r, changes, i))
+        .collect();
+    let doc = Document {
+        header: header(r),
+        clusters,
+    };
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
     writeln!(w)
 }
 
