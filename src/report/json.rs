@@ -188,27 +188,64 @@ fn header(r: &ScanReport) -> Map<String, Value> {
     m
 }
 
+/// `value` pretty-printed (as `serde_json::to_writer_pretty` does) for a place `depth` levels
+/// deep in a pretty document: every line after the first indented by two spaces per level.
+/// Pretty JSON has newlines only between tokens (strings escape theirs), so indenting after
+/// each one is exact.
+fn pretty_at(value: &impl Serialize, depth: usize) -> Vec<u8> {
+    let flat = serde_json::to_vec_pretty(value).expect("a report value serializes");
+    let newline_pad = [b"\n".as_slice(), &b"  ".repeat(depth)].concat();
+    let mut out = Vec::with_capacity(flat.len() + flat.len() / 8);
+    let mut start = 0;
+    for nl in memchr::memchr_iter(b'\n', &flat) {
+        out.extend_from_slice(&flat[start..nl]);
+        out.extend_from_slice(&newline_pad);
+        start = nl + 1;
+    }
+    out.extend_from_slice(&flat[start..]);
+    out
+}
+
+/// Every cluster (with its members' change summaries) rendered by `render`, in parallel (a
+/// large corpus has hundreds of thousands), in report order.
+fn render_clusters(
+    r: &ScanReport,
+    changes: Option<&MemberChanges>,
+    render: impl Fn(&Cluster) -> Vec<u8> + Sync,
+) -> Vec<Vec<u8>> {
+    (0..r.clusters.len())
+        .into_par_iter()
+        .map(|i| render(&cluster_at(r, changes, i)))
+        .collect()
+}
+
 /// The whole report as one JSON document, with the members' change summaries when given.
+///
+/// Laid out as `serde_json::to_writer_pretty` lays out the header object with a `clusters`
+/// array appended: the two outer levels are written here, each value below them by
+/// [`pretty_at`], the clusters in parallel.
 pub fn write_json(
     r: &ScanReport,
     changes: Option<&MemberChanges>,
     w: &mut dyn Write,
 ) -> std::io::Result<()> {
-    #[derive(Serialize)]
-    struct Document<'a> {
-        #[serde(flatten)]
-        header: Map<String, Value>,
-        clusters: Vec<Cluster<'a>>,
+    let clusters = render_clusters(r, changes, |c| pretty_at(c, 2));
+    w.write_all(b"{")?;
+    for (i, (key, value)) in header(r).iter().enumerate() {
+        w.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
+        serde_json::to_writer(&mut *w, key)?;
+        w.write_all(b": ")?;
+        w.write_all(&pretty_at(value, 1))?;
     }
-    let clusters = (0..r.clusters.len())
-        .map(|i| cluster_at(r, changes, i))
-        .collect();
-    let doc = Document {
-        header: header(r),
-        clusters,
-    };
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
-    writeln!(w)
+    w.write_all(b",\n  \"clusters\": [")?;
+    for (i, c) in clusters.iter().enumerate() {
+        w.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+        w.write_all(c)?;
+    }
+    if !clusters.is_empty() {
+        w.write_all(b"\n  ")?;
+    }
+    w.write_all(b"]\n}\n")
 }
 
 /// The header object (schema, tool, params, stats, timings) on one line.
@@ -224,15 +261,11 @@ pub fn write_jsonl(
     w: &mut dyn Write,
 ) -> std::io::Result<()> {
     write_header_line(r, w)?;
-    let lines: Vec<Vec<u8>> = (0..r.clusters.len())
-        .into_par_iter()
-        .map(|i| {
-            let mut line =
-                serde_json::to_vec(&cluster_at(r, changes, i)).expect("a JSON value serializes");
-            line.push(b'\n');
-            line
-        })
-        .collect();
+    let lines = render_clusters(r, changes, |c| {
+        let mut line = serde_json::to_vec(c).expect("a report value serializes");
+        line.push(b'\n');
+        line
+    });
     for line in lines {
         w.write_all(&line)?;
     }
