@@ -49,6 +49,7 @@ use super::{ClusterRow, MemberRow, SCHEMA_VERSION, ScanReport};
 use crate::align::Summary;
 use rayon::prelude::*;
 use serde::Serialize;
+use serde_json::ser::Formatter;
 use serde_json::{Map, Value, json};
 use std::io::Write;
 
@@ -189,21 +190,89 @@ fn header(r: &ScanReport) -> Map<String, Value> {
 }
 
 /// `value` pretty-printed (as `serde_json::to_writer_pretty` does) for a place `depth` levels
-/// deep in a pretty document: every line after the first indented by two spaces per level.
-/// Pretty JSON has newlines only between tokens (strings escape theirs), so indenting after
-/// each one is exact.
+/// deep in a pretty document: its lines after the first are indented as they are there.
 fn pretty_at(value: &impl Serialize, depth: usize) -> Vec<u8> {
-    let flat = serde_json::to_vec_pretty(value).expect("a report value serializes");
-    let newline_pad = [b"\n".as_slice(), &b"  ".repeat(depth)].concat();
-    let mut out = Vec::with_capacity(flat.len() + flat.len() / 8);
-    let mut start = 0;
-    for nl in memchr::memchr_iter(b'\n', &flat) {
-        out.extend_from_slice(&flat[start..nl]);
-        out.extend_from_slice(&newline_pad);
-        start = nl + 1;
-    }
-    out.extend_from_slice(&flat[start..]);
+    let mut out = Vec::new();
+    let formatter = PrettyAt {
+        depth,
+        has_value: false,
+    };
+    value
+        .serialize(&mut serde_json::Serializer::with_formatter(
+            &mut out, formatter,
+        ))
+        .expect("a report value serializes");
     out
+}
+
+/// `serde_json::ser::PrettyFormatter` (two-space indent) starting `depth` levels deep rather
+/// than at the top, so that a value can be pretty-printed on its own and placed inside a
+/// pretty document as is.
+struct PrettyAt {
+    depth: usize,
+    has_value: bool,
+}
+
+impl PrettyAt {
+    /// A new line, indented to the current depth (`first`: no comma before it).
+    fn new_line<W: ?Sized + Write>(&self, w: &mut W, first: bool) -> std::io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        (0..self.depth).try_for_each(|_| w.write_all(b"  "))
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.new_line(w, true)?;
+        }
+        w.write_all(bracket)
+    }
+}
+
+impl Formatter for PrettyAt {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.new_line(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.new_line(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// Every cluster (with its members' change summaries) rendered by `render`, in parallel (a
