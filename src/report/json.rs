@@ -193,13 +193,10 @@ fn header(r: &ScanReport) -> Map<String, Value> {
 /// deep in a pretty document: its lines after the first are indented as they are there.
 fn pretty_at(value: &impl Serialize, depth: usize) -> Vec<u8> {
     let mut out = Vec::new();
-    let formatter = PrettyAt {
-        depth,
-        has_value: false,
-    };
     value
         .serialize(&mut serde_json::Serializer::with_formatter(
-            &mut out, formatter,
+            &mut out,
+            PrettyAt::new(depth),
         ))
         .expect("a report value serializes");
     out
@@ -214,6 +211,13 @@ struct PrettyAt {
 }
 
 impl PrettyAt {
+    fn new(depth: usize) -> Self {
+        PrettyAt {
+            depth,
+            has_value: false,
+        }
+    }
+
     /// A new line, indented to the current depth (`first`: no comma before it).
     fn new_line<W: ?Sized + Write>(&self, w: &mut W, first: bool) -> std::io::Result<()> {
         w.write_all(if first { b"\n" } else { b",\n" })?;
@@ -299,22 +303,29 @@ pub fn write_json(
     w: &mut dyn Write,
 ) -> std::io::Result<()> {
     let clusters = render_clusters(r, changes, |c| pretty_at(c, 2));
-    w.write_all(b"{")?;
-    for (i, (key, value)) in header(r).iter().enumerate() {
-        w.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
+    let mut f = PrettyAt::new(0);
+    fn key(f: &mut PrettyAt, w: &mut dyn Write, first: bool, key: &str) -> std::io::Result<()> {
+        f.begin_object_key(w, first)?;
         serde_json::to_writer(&mut *w, key)?;
-        w.write_all(b": ")?;
+        f.begin_object_value(w)
+    }
+    f.begin_object(w)?;
+    for (i, (k, value)) in header(r).iter().enumerate() {
+        key(&mut f, w, i == 0, k)?;
         w.write_all(&pretty_at(value, 1))?;
+        f.end_object_value(w)?;
     }
-    w.write_all(b",\n  \"clusters\": [")?;
+    key(&mut f, w, false, "clusters")?;
+    f.begin_array(w)?;
     for (i, c) in clusters.iter().enumerate() {
-        w.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+        f.begin_array_value(w, i == 0)?;
         w.write_all(c)?;
+        f.end_array_value(w)?;
     }
-    if !clusters.is_empty() {
-        w.write_all(b"\n  ")?;
-    }
-    w.write_all(b"]\n}\n")
+    f.end_array(w)?;
+    f.end_object_value(w)?;
+    f.end_object(w)?;
+    writeln!(w)
 }
 
 /// The header object (schema, tool, params, stats, timings) on one line.
