@@ -33,7 +33,8 @@ use crate::input::Corpus;
 use crate::report::{SCHEMA_VERSION, ScanReport};
 use crate::scan::{ScanOutput, Stage};
 use rayon::prelude::*;
-use serde_json::{Map, Value, json};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Value, json};
 use std::io::Write;
 
 /// The change summaries of a report's members against their canonical: per cluster, per
@@ -106,16 +107,22 @@ pub fn member_summary(cluster: Option<&[Option<Summary>]>, m: usize) -> Option<&
     cluster.and_then(|c| c.get(m)).and_then(Option::as_ref)
 }
 
-/// The change summary of a copy (scan's `changes` object and diff's `changes`).
-pub fn summary_json(s: &Summary) -> Value {
-    let mut m = Map::new();
-    for label in Label::ALL {
-        m.insert(label.as_str().into(), json!(s.count(label)));
+/// The change summary of a copy as JSON (scan's `changes` object and diff's `changes`):
+/// the count of every label, then `truncated_after`, `verdict` and `fallback`.
+pub struct SummaryJson<'a>(pub &'a Summary);
+
+impl Serialize for SummaryJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let s = self.0;
+        let mut m = serializer.serialize_map(Some(Label::ALL.len() + 3))?;
+        for label in Label::ALL {
+            m.serialize_entry(label.as_str(), &s.count(label))?;
+        }
+        m.serialize_entry("truncated_after", &s.truncated_after)?;
+        m.serialize_entry("verdict", &s.verdict)?;
+        m.serialize_entry("fallback", &s.fallback)?;
+        m.end()
     }
-    m.insert("truncated_after".into(), json!(s.truncated_after));
-    m.insert("verdict".into(), json!(s.verdict));
-    m.insert("fallback".into(), json!(s.fallback));
-    Value::Object(m)
 }
 
 /// The compact summary for CSV: non-zero counts as `label:n`, then `truncated_after:t`.
@@ -180,7 +187,7 @@ pub fn alignment_json(al: &Alignment, a: &Article, b: &Article, names: (&str, &s
         "tool": concat!("wirecopy ", env!("CARGO_PKG_VERSION")),
         "a": side_json(names.0, a),
         "b": side_json(names.1, b),
-        "changes": summary_json(&al.summary()),
+        "changes": SummaryJson(&al.summary()),
         "identical": al.identical,
         "restyles": al.restyles.names(),
         "fallback": al.fallback.map(|f| json!({"tokens": f.tokens, "max_tokens": f.max_tokens})),
