@@ -202,21 +202,32 @@ impl Corpus {
     /// escapes. Panics if `doc >= self.len()`.
     pub fn text(&self, doc: usize) -> Cow<'_, str> {
         let span = &self.spans[doc];
-        let bytes = &self.buffers[span.buffer as usize].bytes()[span.text.clone()];
-        // The bytes were validated when read. They can only fail to decode now if a
-        // memory-mapped file was changed under us; degrade gracefully rather than panic.
-        match span.text_encoding {
-            TextEncoding::Plain => String::from_utf8_lossy(bytes),
-            TextEncoding::JsonString => std::str::from_utf8(bytes)
-                .ok()
-                .and_then(|json| {
-                    unescape_json_string(json).or_else(|| serde_json::from_str(json).ok())
-                })
-                .map_or_else(
-                    || Cow::Owned(String::from_utf8_lossy(bytes).into_owned()),
-                    Cow::Owned,
-                ),
+        decode_text(
+            &self.buffers[span.buffer as usize].bytes()[span.text.clone()],
+            span.text_encoding,
+        )
+    }
+
+    /// [`Corpus::text`], but a text in a memory-mapped file is read from the file (one
+    /// positioned read) instead of through the map. For a pass that revisits documents in
+    /// no particular order after the map's pages were given back: every access through the
+    /// map would fault in the 64 KiB around it (Linux's fault-around), so touching a few
+    /// thousand scattered texts makes the whole input resident again, while giving those
+    /// pages back after each batch costs more than the reads.
+    pub fn text_read(&self, doc: usize) -> Cow<'_, str> {
+        let span = &self.spans[doc];
+        #[cfg(unix)]
+        if let Buffer::Mapped(_, file) = &self.buffers[span.buffer as usize] {
+            use std::os::unix::fs::FileExt;
+            let mut bytes = vec![0u8; span.text.len()];
+            if file
+                .read_exact_at(&mut bytes, span.text.start as u64)
+                .is_ok()
+            {
+                return Cow::Owned(decode_text(&bytes, span.text_encoding).into_owned());
+            }
         }
+        self.text(doc)
     }
 
     /// Give the pages of memory-mapped inputs that hold documents `docs` back to the system
@@ -227,7 +238,7 @@ impl Corpus {
     pub fn release_resident_pages_of(&self, docs: Range<usize>) {
         let spans = &self.spans[docs];
         for (b, buffer) in self.buffers.iter().enumerate() {
-            let Buffer::Mapped(map) = buffer else {
+            let Buffer::Mapped(map, _) = buffer else {
                 continue;
             };
             let held = spans.iter().filter(|s| s.buffer as usize == b);
@@ -323,14 +334,15 @@ const CHUNK_BYTES: usize = 2 << 20;
 
 /// Bytes an input was read into.
 enum Buffer {
-    Mapped(Mmap),
+    /// A memory-mapped file, with the file kept open for [`Corpus::text_read`].
+    Mapped(Mmap, File),
     Owned(Vec<u8>),
 }
 
 impl Buffer {
     fn bytes(&self) -> &[u8] {
         match self {
-            Buffer::Mapped(map) => map,
+            Buffer::Mapped(map, _) => map,
             Buffer::Owned(bytes) => bytes,
         }
     }
@@ -347,6 +359,22 @@ fn map_file(file: &File) -> io::Result<Mmap> {
     // run; users who cannot accept it pass `--no-mmap` (`ReadOptions::mmap = false`).
     // Everything read from the map is re-validated before it is trusted as `str`.
     unsafe { Mmap::map(file) }
+}
+
+/// A document's text from the bytes of its span. The bytes were validated when read; they
+/// can only fail to decode now if a memory-mapped file was changed under us, and then the
+/// text degrades gracefully rather than panic.
+fn decode_text(bytes: &[u8], encoding: TextEncoding) -> Cow<'_, str> {
+    match encoding {
+        TextEncoding::Plain => String::from_utf8_lossy(bytes),
+        TextEncoding::JsonString => std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|json| unescape_json_string(json).or_else(|| serde_json::from_str(json).ok()))
+            .map_or_else(
+                || Cow::Owned(String::from_utf8_lossy(bytes).into_owned()),
+                Cow::Owned,
+            ),
+    }
 }
 
 /// Drop the pages of a map overlapping byte range `range` from this process's resident set
@@ -472,7 +500,7 @@ impl<'o> CorpusBuilder<'o> {
         // A mapped input gives its pages back chunk by chunk as they are parsed, so reading
         // a corpus does not leave all of it resident.
         let release = |chunk: Range<usize>| {
-            if let Buffer::Mapped(map) = &buffer {
+            if let Buffer::Mapped(map, _) = &buffer {
                 let _ = release_resident_range(map, chunk);
             }
         };
@@ -652,7 +680,7 @@ fn read_stdin() -> io::Result<Vec<u8>> {
 fn load_file(path: &Path, metadata: &Metadata, use_mmap: bool) -> io::Result<Buffer> {
     let mut file = File::open(path)?;
     if use_mmap && metadata.is_file() && metadata.len() > 0 {
-        return map_file(&file).map(Buffer::Mapped);
+        return map_file(&file).map(|map| Buffer::Mapped(map, file));
     }
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes)?;

@@ -47,6 +47,10 @@ fn assert_sample(corpus: &wirecopy::input::Corpus) {
     assert!(corpus.rejects.is_empty(), "{:?}", corpus.rejects);
     assert_eq!(corpus.text(0), "Storms hit the coast on Monday.");
     assert_eq!(corpus.text(1), "Markets \"rallied\"\nafter the vote.");
+    // Read from the file when mapped, from memory otherwise: the same texts.
+    for d in 0..2 {
+        assert_eq!(corpus.text_read(d), corpus.text(d));
+    }
     assert_eq!(corpus.docs[0].source.as_deref(), Some("AP"));
     assert_eq!(corpus.docs[1].source, None);
     assert_eq!(corpus.docs[1].line, 2);

@@ -47,7 +47,8 @@ impl MemberChanges {
     /// are aligned in parallel; each canonical is tokenized once. `seed` is the scan's, so
     /// that the furniture learned by the scan (`out.boilerplate`) is recognised.
     pub fn compute(corpus: &Corpus, out: &ScanOutput, seed: u64, params: &AlignParams) -> Self {
-        let text = |d: u32| corpus.text(out.order[d as usize] as usize);
+        // Read from the file, not through the map: see `Corpus::text_read`.
+        let text = |d: u32| corpus.text_read(out.order[d as usize] as usize);
         let summaries = out
             .clusters
             .par_iter()
