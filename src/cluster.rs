@@ -35,7 +35,9 @@
 //! copies, but also 20 members of other stories, as truncated, and dedup would drop them).
 
 use crate::features::DocFeatures;
-use crate::verify::{LEAD_WINDOW, PairScore, Scratch, VerifyParams, for_each_shared, score};
+use crate::verify::{
+    LEAD_WINDOW, PairScore, Scratch, VerifyParams, count_shared, for_each_shared, score,
+};
 use std::collections::BTreeMap;
 
 /// Share of a paragraph's shingles that must be shared for it to count as present.
@@ -378,6 +380,12 @@ fn pick_canonical(input: &ClusterInput, comp: &[u32]) -> u32 {
 
 /// For each member, how many of its shingles another member also has.
 fn supported_shingles(features: &[DocFeatures], comp: &[u32]) -> Vec<usize> {
+    // A document's shingles are distinct, so in a pair each member's support is what the two
+    // share (most components are pairs).
+    if let [a, b] = comp {
+        let shared = count_shared(&features[*a as usize], &features[*b as usize]) as usize;
+        return vec![shared; 2];
+    }
     // `shingle << 32 | member`: one u64 key sorts faster than a pair.
     let mut all: Vec<u64> = comp
         .iter()
