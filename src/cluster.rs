@@ -296,16 +296,17 @@ fn settle(input: &ClusterInput, adj: &Adjacency, comp: Vec<u32>) -> Vec<Cluster>
             .filter(|d| *d != canon && !kept.contains_key(d))
             .collect();
         if !kept.is_empty() {
+            let canonical_paragraphs = ParagraphShingles::of(cf);
             let mut members = vec![Member {
                 doc: canon,
                 relation: Relation::Canonical,
                 score: PairScore::identity(cf.n_shingles()),
-                paragraphs: paragraph_match(cf, cf),
+                paragraphs: paragraph_match(cf, &canonical_paragraphs, cf),
                 chained: false,
             }];
             for (doc, (sc, chained)) in kept {
                 let mf = &input.features[doc as usize];
-                let pm = paragraph_match(cf, mf);
+                let pm = paragraph_match(cf, &canonical_paragraphs, mf);
                 members.push(Member {
                     doc,
                     relation: relation(cf, mf, &pm),
@@ -411,17 +412,34 @@ fn supported_shingles(features: &[DocFeatures], comp: &[u32]) -> Vec<usize> {
     support
 }
 
-/// Compare member `m` with canonical `c` paragraph by paragraph.
-pub fn paragraph_match(c: &DocFeatures, m: &DocFeatures) -> ParagraphMatch {
-    let (para_c, para_m) = (paragraph_by_position(c), paragraph_by_position(m));
-    let owned = |f: &DocFeatures, para: &[u32]| {
-        let mut v = vec![0u32; f.para_starts.len()];
+/// Which paragraph each body position of a document is in, and how many shingles each
+/// paragraph owns: computed once for a canonical, read for every member.
+pub struct ParagraphShingles {
+    para: Vec<u32>,
+    owned: Vec<u32>,
+}
+
+impl ParagraphShingles {
+    pub fn of(f: &DocFeatures) -> Self {
+        let para = paragraph_by_position(f);
+        let mut owned = vec![0u32; f.para_starts.len()];
         for &p in &f.positions {
-            v[para[((p as u32) << f.pos_shift) as usize] as usize] += 1;
+            owned[para[((p as u32) << f.pos_shift) as usize] as usize] += 1;
         }
-        v
-    };
-    let (owned_c, owned_m) = (owned(c, &para_c), owned(m, &para_m));
+        ParagraphShingles { para, owned }
+    }
+}
+
+/// Compare member `m` with canonical `c` (whose [`ParagraphShingles`] are `c_paragraphs`)
+/// paragraph by paragraph.
+pub fn paragraph_match(
+    c: &DocFeatures,
+    c_paragraphs: &ParagraphShingles,
+    m: &DocFeatures,
+) -> ParagraphMatch {
+    let m_paragraphs = ParagraphShingles::of(m);
+    let (para_c, owned_c) = (&c_paragraphs.para, &c_paragraphs.owned);
+    let (para_m, owned_m) = (&m_paragraphs.para, &m_paragraphs.owned);
     let mut hits_c = vec![0u32; owned_c.len()];
     let mut hits_m = vec![0u32; owned_m.len()];
     for_each_shared(c, m, |pc, pm| {
@@ -436,7 +454,7 @@ pub fn paragraph_match(c: &DocFeatures, m: &DocFeatures) -> ParagraphMatch {
             })
             .collect()
     };
-    let (pres_c, pres_m) = (present(&hits_c, &owned_c, c), present(&hits_m, &owned_m, m));
+    let (pres_c, pres_m) = (present(&hits_c, owned_c, c), present(&hits_m, owned_m, m));
     let mut pm = ParagraphMatch::default();
     for (p, s) in pres_m.iter().enumerate() {
         match s {
@@ -589,7 +607,7 @@ mod tests {
     /// The relation of `member` to `canonical`, and the words of the canonical's lead it lacks.
     fn relation_of(canonical: &str, member: &str) -> (Relation, u32) {
         let (c, m) = (features(canonical), features(member));
-        let pm = paragraph_match(&c, &m);
+        let pm = paragraph_match(&c, &ParagraphShingles::of(&c), &m);
         (relation(&c, &m, &pm), pm.lead_dropped_words)
     }
 
