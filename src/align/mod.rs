@@ -276,6 +276,9 @@ pub struct Article<'t> {
     side: Side,
     /// Per token: its paragraph.
     para_of: Vec<u32>,
+    /// Some line is learned soft furniture (see [`Soft::Learned`]); most texts have none, and
+    /// then no link needs the story-span test of `inside_story`.
+    any_learned: bool,
     /// Hashes of its lines with words, sorted; made when first asked for (a canonical is
     /// asked by all its copies).
     line_hashes: OnceLock<Vec<u64>>,
@@ -291,12 +294,15 @@ impl<'t> Article<'t> {
         tok.token_spans.reserve(text.len() / 6);
         Tokenizer::new(seed).with_spans().tokenize(text, &mut tok);
         let furniture = model.classify(&tok);
+        let any_learned = (furniture.iter())
+            .any(|f| matches!(f, Some(Furniture::Common | Furniture::NearTemplate)));
         let mut article = Article {
             text,
             tok,
             furniture,
             side: Side::default(),
             para_of: Vec::new(),
+            any_learned,
             line_hashes: OnceLock::new(),
         };
         let ranges = || {
@@ -362,6 +368,9 @@ impl<'t> Article<'t> {
     /// Paragraph `p` holds learned soft furniture and no hard furniture: its links count
     /// only inside the shared story.
     fn learned_soft(&self, p: usize) -> bool {
+        if !self.any_learned {
+            return false;
+        }
         let para = &self.tok.paragraphs[p];
         !self.hard_furniture(p)
             && (para.line_start as usize..para.line_end as usize)
@@ -989,6 +998,9 @@ fn push_one_sided(
 /// Drop the links of learned-soft paragraphs outside the shared story: the span, on each
 /// side, of the paragraphs linked without them.
 fn inside_story(links: Vec<Link>, a: &Article, b: &Article) -> Vec<Link> {
+    if !a.any_learned && !b.any_learned {
+        return links;
+    }
     let soft = |l: &Link| a.learned_soft(l.a as usize) || b.learned_soft(l.b as usize);
     let firm = links.iter().filter(|l| !soft(l));
     let span = |pick: fn(&Link) -> u32| {

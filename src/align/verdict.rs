@@ -152,17 +152,61 @@ pub(super) fn restyles(
             let run_a = (sa[i0].0, if tail { sa[i1 + 1].0 } else { sa[i1].1 });
             let run_b = (sb[j].0, if tail { sb[last + 1].0 } else { sb[last].1 });
             if bytes(a, run_a) != bytes(b, run_b) {
+                // Only the words that differ can show anything. A word and its separator lie
+                // in a byte prefix common to both sides from `base`, at the same offsets from
+                // it, are equal and skipped; at a word that is not, the prefix starts anew
+                // after it. A restyled paragraph is one run whose words mostly agree.
+                let (ta, tb) = (a.text.as_bytes(), b.text.as_bytes());
+                let (mut base, mut common) = ((run_a.0, run_b.0), None);
                 for (i, j) in (i0..=i1).zip(j..=last) {
+                    let has_sep = j < last || tail;
+                    let end = |spans: &[(u32, u32)], k: usize| {
+                        if has_sep { spans[k + 1].0 } else { spans[k].1 }
+                    };
+                    let (ea, eb) = (end(sa, i), end(sb, j));
+                    let same = *common.get_or_insert_with(|| {
+                        common_prefix(
+                            &ta[base.0 as usize..run_a.1 as usize],
+                            &tb[base.1 as usize..run_b.1 as usize],
+                        )
+                    });
+                    let at = |x: u32, y: u32| (x - base.0, y - base.1);
+                    let (w0, w1, e) = (at(sa[i].0, sb[j].0), at(sa[i].1, sb[j].1), at(ea, eb));
+                    if w0.0 == w0.1 && w1.0 == w1.1 && e.0 == e.1 && e.0 as usize <= same {
+                        continue;
+                    }
                     word_restyles(a.slice(sa[i]), b.slice(sb[j]), &mut out);
-                    if j < last || tail {
+                    if has_sep {
                         separator_restyles(a.slice(sep(sa, i)), b.slice(sep(sb, j)), &mut out);
                     }
+                    (base, common) = ((ea, eb), None);
                 }
             }
             j = last + 1;
         }
     }
     out
+}
+
+/// Length of the common prefix of `x` and `y`.
+fn common_prefix(x: &[u8], y: &[u8]) -> usize {
+    let n = x.len().min(y.len());
+    let (x, y) = (&x[..n], &y[..n]);
+    let mut k = 0;
+    // Eight bytes at a time: the first differing byte is the lowest set byte of the xor.
+    for (cx, cy) in x.chunks_exact(8).zip(y.chunks_exact(8)) {
+        let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        let d = word(cx) ^ word(cy);
+        if d != 0 {
+            return k + (d.trailing_zeros() / 8) as usize;
+        }
+        k += 8;
+    }
+    k + x[k..]
+        .iter()
+        .zip(&y[k..])
+        .take_while(|(p, q)| p == q)
+        .count()
 }
 
 /// "paragraph 4" / "paragraphs 4–6 and 9" for 1-based numbers (sorted).
@@ -197,27 +241,37 @@ fn join_and(parts: &[String]) -> String {
     }
 }
 
-/// A short quotation of `s`: whitespace collapsed, at most `max` characters.
-fn quote(s: &str, max: usize) -> String {
+/// Append a short quotation of `s` to `out`: whitespace collapsed, at most `max`
+/// characters, "…" where it is cut.
+fn quote(out: &mut String, s: &str, max: usize) {
+    out.push('\u{201c}');
     // Collapse only as far as the quotation reaches: furniture lines can be long.
-    let (mut flat, mut chars) = (String::new(), 0);
-    for word in s.split_whitespace() {
-        if chars > max {
+    let (mut room, mut cut) = (max, false);
+    for (n, word) in s.split_whitespace().enumerate() {
+        if n > 0 {
+            if room == 0 {
+                cut = true;
+                break;
+            }
+            out.push(' ');
+            room -= 1;
+        }
+        let chars = word.chars().count();
+        if chars <= room {
+            out.push_str(word);
+            room -= chars;
+        } else {
+            let end = word.char_indices().nth(room).map_or(word.len(), |(i, _)| i);
+            out.push_str(&word[..end]);
+            cut = true;
             break;
         }
-        if !flat.is_empty() {
-            flat.push(' ');
-            chars += 1;
-        }
-        flat.push_str(word);
-        chars += word.chars().count();
     }
-    if chars <= max {
-        format!("\u{201c}{flat}\u{201d}")
-    } else {
-        let cut: String = flat.chars().take(max).collect();
-        format!("\u{201c}{}\u{2026}\u{201d}", cut.trim_end())
+    if cut {
+        out.truncate(out.trim_end().len());
+        out.push('\u{2026}');
     }
+    out.push('\u{201d}');
 }
 
 fn numbered(paras: &[Para], pred: impl Fn(&Para) -> bool) -> Vec<u32> {
@@ -338,24 +392,34 @@ fn edits_clause(a: &Article, b: &Article, al: &Alignment) -> Option<String> {
         return None;
     }
     let nums: Vec<u32> = edited.iter().map(|o| o.a.0 + 1).collect();
-    let changes: Vec<_> = edited.iter().flat_map(|o| o.words.iter()).collect();
-    let show = |c: &super::WordChange| -> String {
+    let mut changes = edited.iter().flat_map(|o| o.words.iter());
+    let mut clause = format!("edits {}: ", paragraphs(&nums));
+    for (n, c) in changes.by_ref().take(2).enumerate() {
+        if n > 0 {
+            clause.push_str(", ");
+        }
         let (x, y) = (a.slice(c.a), b.slice(c.b));
         match (x.is_empty(), y.is_empty()) {
-            (true, _) => format!("+{}", quote(y, 32)),
-            (_, true) => format!("\u{2212}{}", quote(x, 32)),
-            _ => format!("{} \u{2192} {}", quote(x, 32), quote(y, 32)),
+            (true, _) => {
+                clause.push('+');
+                quote(&mut clause, y, 32);
+            }
+            (_, true) => {
+                clause.push('\u{2212}');
+                quote(&mut clause, x, 32);
+            }
+            _ => {
+                quote(&mut clause, x, 32);
+                clause.push_str(" \u{2192} ");
+                quote(&mut clause, y, 32);
+            }
         }
-    };
-    let mut examples: Vec<String> = changes.iter().take(2).map(|c| show(c)).collect();
-    if changes.len() > 2 {
-        examples.push(format!("{} more", changes.len() - 2));
     }
-    Some(format!(
-        "edits {}: {}",
-        paragraphs(&nums),
-        examples.join(", ")
-    ))
+    let more = changes.count();
+    if more > 0 {
+        write!(clause, ", {more} more").expect("string");
+    }
+    Some(clause)
 }
 
 /// Furniture of `x` (paragraphs `paras`) whose lines `other` does not have, in blocks of
@@ -400,22 +464,25 @@ fn furniture_blocks(x: &Article, paras: &[Para], other: &Article) -> Vec<(Vec<us
 /// At most this many furniture blocks are described one by one.
 const BLOCKS_SHOWN: usize = 3;
 
-/// One block: "a 14-line link list (“…” / “…”)" with `lines` lines quoted, "block of
-/// boilerplate" for furniture that is not a link list (`block` in a list).
+/// Append one block to `out`: "a 14-line link list (“…” / “…”)" with `lines` lines quoted,
+/// "block of boilerplate" for furniture that is not a link list (`block` in a list).
 fn describe_block(
+    out: &mut String,
     x: &Article,
     (lines, link): &(Vec<usize>, bool),
     quoted: usize,
     block: &str,
-) -> String {
+) {
     let t = &x.tok;
-    let shown: Vec<String> = lines
-        .iter()
-        .take(quoted)
-        .map(|&l| quote(x.slice((t.lines[l].start, t.lines[l].end)), 40))
-        .collect();
     let what = if *link { "link list" } else { block };
-    format!("a {}-line {what} ({})", lines.len(), shown.join(" / "))
+    write!(out, "a {}-line {what} (", lines.len()).expect("string");
+    for (n, &l) in lines.iter().take(quoted).enumerate() {
+        if n > 0 {
+            out.push_str(" / ");
+        }
+        quote(out, x.slice((t.lines[l].start, t.lines[l].end)), 40);
+    }
+    out.push(')');
 }
 
 /// `verb` and the furniture blocks of `x` that `other` does not have ("adds a 6-line link
@@ -428,24 +495,34 @@ fn furniture_clause(
     as_list: bool,
 ) -> Option<String> {
     let blocks = furniture_blocks(x, paras, other);
+    let mut clause = String::from(verb);
     match blocks.as_slice() {
-        [] => None,
-        [one] if !as_list => Some(format!(
-            "{verb} {}",
-            describe_block(x, one, 2, "block of boilerplate")
-        )),
+        [] => return None,
+        [one] if !as_list => {
+            clause.push(' ');
+            describe_block(&mut clause, x, one, 2, "block of boilerplate");
+        }
         many => {
-            let mut parts: Vec<String> = many
-                .iter()
-                .take(BLOCKS_SHOWN)
-                .map(|b| describe_block(x, b, 1, "block"))
-                .collect();
-            if many.len() > BLOCKS_SHOWN {
-                parts.push(format!("{} more blocks", many.len() - BLOCKS_SHOWN));
+            clause.push_str(" boilerplate: ");
+            let shown = many.len().min(BLOCKS_SHOWN);
+            let parts = shown + usize::from(many.len() > BLOCKS_SHOWN);
+            // Joined as `join_and` does: "x, y and z".
+            let sep = |out: &mut String, n: usize| match n {
+                0 => {}
+                _ if n + 1 == parts => out.push_str(" and "),
+                _ => out.push_str(", "),
+            };
+            for (n, b) in many[..shown].iter().enumerate() {
+                sep(&mut clause, n);
+                describe_block(&mut clause, x, b, 1, "block");
             }
-            Some(format!("{verb} boilerplate: {}", join_and(&parts)))
+            if many.len() > BLOCKS_SHOWN {
+                sep(&mut clause, shown);
+                write!(clause, "{} more blocks", many.len() - BLOCKS_SHOWN).expect("string");
+            }
         }
     }
+    Some(clause)
 }
 
 /// Furniture B adds, and A's furniture B does without.
@@ -520,8 +597,28 @@ mod tests {
     }
 
     #[test]
+    fn common_prefixes() {
+        assert_eq!(common_prefix(b"abcdefghijkl", b"abcdefghijkX"), 11);
+        assert_eq!(common_prefix(b"abcdeXghijkl", b"abcdefghijkl"), 5);
+        assert_eq!(common_prefix(b"abc", b"abcdef"), 3);
+        assert_eq!(common_prefix(b"", b"a"), 0);
+    }
+
+    #[test]
     fn quotes_are_short() {
-        assert_eq!(quote("a  b\nc", 10), "\u{201c}a b c\u{201d}");
-        assert_eq!(quote("abcdefghijkl", 5), "\u{201c}abcde\u{2026}\u{201d}");
+        let q = |s: &str, max: usize| {
+            let mut out = String::new();
+            quote(&mut out, s, max);
+            out
+        };
+        assert_eq!(q("a  b\nc", 10), "\u{201c}a b c\u{201d}");
+        assert_eq!(q("abcdefghijkl", 5), "\u{201c}abcde\u{2026}\u{201d}");
+        assert_eq!(q("abc def", 4), "\u{201c}abc\u{2026}\u{201d}");
+        assert_eq!(q("abc def", 7), "\u{201c}abc def\u{201d}");
+        assert_eq!(
+            q("\u{e9}\u{e9}\u{e9} x", 3),
+            "\u{201c}\u{e9}\u{e9}\u{e9}\u{2026}\u{201d}"
+        );
+        assert_eq!(q("", 3), "\u{201c}\u{201d}");
     }
 }
