@@ -4,7 +4,7 @@
 //! where it stops), then inserted, merged, split and moved paragraphs, word edits with
 //! examples, restyling, and the furniture B adds. Paragraph numbers are A's, 1-based.
 
-use super::{Alignment, Article, Label, OpKind, Para, tokens::NONE};
+use super::{Alignment, Article, Label, OpKind, Para, Partners, tokens::NONE};
 use crate::boilerplate::Furniture;
 use std::fmt::Write;
 
@@ -274,20 +274,22 @@ fn quote(out: &mut String, s: &str, max: usize) {
     out.push('\u{201d}');
 }
 
-fn numbered(paras: &[Para], pred: impl Fn(&Para) -> bool) -> Vec<u32> {
+/// 1-based numbers of the paragraphs `i` for which `pred(i, paras[i])`.
+fn numbered(paras: &[Para], pred: impl Fn(usize, &Para) -> bool) -> Vec<u32> {
     paras
         .iter()
         .enumerate()
-        .filter(|(_, p)| pred(p))
+        .filter(|&(i, p)| pred(i, p))
         .map(|(i, _)| i as u32 + 1)
         .collect()
 }
 
-/// What B keeps of A and where it stops.
-fn keeps_clause(al: &Alignment) -> Option<String> {
+/// What B keeps of A (A's links are `pa`) and where it stops.
+fn keeps_clause(al: &Alignment, pa: &Partners) -> Option<String> {
     let n = al.a_body_paragraphs;
-    let dropped = numbered(&al.a, |p| p.label == Label::Dropped);
-    let partial = numbered(&al.a, |p| !p.partners.is_empty() && p.kept < super::PARTIAL);
+    let linked = |i: usize| !pa.of(i).is_empty();
+    let dropped = numbered(&al.a, |_, p| p.label == Label::Dropped);
+    let partial = numbered(&al.a, |i, p| linked(i) && p.kept < super::PARTIAL);
     let in_part = if partial.is_empty() {
         String::new()
     } else {
@@ -298,7 +300,7 @@ fn keeps_clause(al: &Alignment) -> Option<String> {
             "is A truncated after paragraph {t} of {n}{in_part}"
         )),
         _ if !dropped.is_empty() => {
-            let kept = numbered(&al.a, |p| !p.partners.is_empty());
+            let kept = numbered(&al.a, |i, _| linked(i));
             let mut s = if kept.is_empty() {
                 "keeps no paragraph of A".to_string()
             } else {
@@ -315,13 +317,14 @@ fn keeps_clause(al: &Alignment) -> Option<String> {
     }
 }
 
-/// Added paragraphs grouped by where they go.
-fn added_clause(al: &Alignment) -> Option<String> {
-    let last_linked = al.a.iter().rposition(|p| !p.partners.is_empty());
+/// Added paragraphs grouped by where they go (A's links are `pa`, B's `pb`).
+fn added_clause(al: &Alignment, pa: &Partners, pb: &Partners) -> Option<String> {
+    let last_linked = (0..pa.len()).rfind(|&p| !pa.of(p).is_empty());
     let mut groups: Vec<(Option<u32>, u32)> = Vec::new(); // (after A paragraph, count)
     let mut after: Option<u32> = None;
-    for p in &al.b {
-        if let Some(&max) = p.partners.iter().max() {
+    for (q, p) in al.b.iter().enumerate() {
+        // A paragraph's links are ascending: the last is the largest.
+        if let Some(&max) = pb.of(q).last() {
             after = Some(after.map_or(max + 1, |x| x.max(max + 1)));
         } else if p.label == Label::Added {
             match groups.last_mut() {
@@ -531,14 +534,21 @@ fn boilerplate_clauses(a: &Article, b: &Article, al: &Alignment, out: &mut Vec<S
     out.extend(furniture_clause("leaves out A's", a, &al.a, b, true));
 }
 
-/// The verdict of an alignment (see the module docs).
-pub(super) fn verdict(a: &Article, b: &Article, al: &Alignment) -> String {
+/// The verdict of an alignment (see the module docs). The links are read from `pa` and `pb`
+/// (A's and B's), not from `Para::partners`, which a summary leaves empty.
+pub(super) fn verdict(
+    a: &Article,
+    b: &Article,
+    al: &Alignment,
+    pa: &Partners,
+    pb: &Partners,
+) -> String {
     if al.identical {
         return "B is identical to A".into();
     }
     let mut clauses: Vec<String> = Vec::new();
-    clauses.extend(keeps_clause(al));
-    clauses.extend(added_clause(al));
+    clauses.extend(keeps_clause(al, pa));
+    clauses.extend(added_clause(al, pa, pb));
     structure_clauses(al, &mut clauses);
     clauses.extend(edits_clause(a, b, al));
     if !al.restyles.is_empty() {
