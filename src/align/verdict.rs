@@ -219,18 +219,26 @@ fn paragraphs(nums: &[u32]) -> String {
     format!("{word} {}", ranges(nums))
 }
 
-/// "4–6 and 9" for sorted numbers.
+/// "4–6 and 9" for sorted numbers: the runs joined as [`join_and`] does, written into one
+/// String.
 fn ranges(nums: &[u32]) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for run in nums.chunk_by(|x, y| y == &(x + 1)) {
+    let runs = || nums.chunk_by(|x, y| y == &(x + 1));
+    let count = runs().count();
+    let mut out = String::new();
+    for (n, run) in runs().enumerate() {
+        match n {
+            0 => {}
+            _ if n + 1 == count => out.push_str(" and "),
+            _ => out.push_str(", "),
+        }
         let (first, last) = (run[0], run[run.len() - 1]);
-        parts.push(if first == last {
-            first.to_string()
+        if first == last {
+            write!(out, "{first}").expect("string");
         } else {
-            format!("{first}\u{2013}{last}")
-        });
+            write!(out, "{first}\u{2013}{last}").expect("string");
+        }
     }
-    join_and(&parts)
+    out
 }
 
 fn join_and(parts: &[String]) -> String {
@@ -440,24 +448,22 @@ fn furniture_blocks(x: &Article, paras: &[Para], other: &Article) -> Vec<(Vec<us
             continue;
         }
         let para = &t.paragraphs[q];
-        let lines: Vec<usize> = (para.line_start as usize..para.line_end as usize)
-            .filter(|&l| {
-                let h = t.lines[l].hash;
-                h == 0 || known.binary_search(&h).is_err()
-            })
-            .collect();
-        if lines.is_empty() {
+        let mut lines = (para.line_start as usize..para.line_end as usize).filter(|&l| {
+            let h = t.lines[l].hash;
+            h == 0 || known.binary_search(&h).is_err()
+        });
+        let Some(first) = lines.next() else {
             continue;
+        };
+        // Lines go straight into the block: a paragraph right after the previous one with
+        // such lines continues its block.
+        if !prev.is_some_and(|r| r + 1 == q) {
+            blocks.push((Vec::new(), false));
         }
-        let link = lines
-            .iter()
-            .any(|&l| x.furniture[l] == Some(Furniture::LinkList));
-        match blocks.last_mut() {
-            Some(block) if prev == Some(q - 1) => {
-                block.0.extend(lines);
-                block.1 |= link;
-            }
-            _ => blocks.push((lines, link)),
+        let block = blocks.last_mut().expect("pushed");
+        for l in std::iter::once(first).chain(lines) {
+            block.0.push(l);
+            block.1 |= x.furniture[l] == Some(Furniture::LinkList);
         }
         prev = Some(q);
     }
