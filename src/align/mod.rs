@@ -464,8 +464,9 @@ fn align_with(a: &Article, b: &Article, params: &AlignParams, detail: Detail) ->
         tokens: longest,
         max_tokens: params.max_tokens,
     });
-    let m = match_tokens(&a.side, &b.side, params.passes, fallback.is_none());
-    Labeller::new(a, b, &m, detail).run(fallback)
+    match_tokens(&a.side, &b.side, params.passes, fallback.is_none(), |m| {
+        Labeller::new(a, b, m, detail).run(fallback)
+    })
 }
 
 /// A link between A paragraph `a` and B paragraph `b`: `w` matched words, `moved` of them
