@@ -517,7 +517,8 @@ impl<'x, 't> Labeller<'x, 't> {
         let (size_a, size_b) = (a.side.sizes(), b.side.sizes());
         // Matched words per paragraph pair: runs in B order first (matches mostly come in
         // order), then the few runs merged.
-        let mut runs: Vec<Link> = Vec::new();
+        // About one run per linked B paragraph: reserve that rather than grow from empty.
+        let mut runs: Vec<Link> = Vec::with_capacity(b.tok.paragraphs.len());
         for (j, &i) in m.b_to_a.iter().enumerate() {
             if i == NONE {
                 continue;
@@ -788,7 +789,7 @@ impl<'x, 't> Labeller<'x, 't> {
 
     /// The operations, in B order (see [`Alignment::ops`]).
     fn ops(&self, comp: &Components, a_paras: &[Para], b_paras: &[Para]) -> Vec<Op> {
-        let mut ops: Vec<Op> = Vec::new();
+        let mut ops: Vec<Op> = Vec::with_capacity(b_paras.len() + 1);
         let mut emitted_a = vec![false; a_paras.len()];
         let mut next_a = 0usize; // insertion point in A for B-only operations
         let mut done = vec![false; comp.len()];

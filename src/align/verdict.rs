@@ -404,7 +404,9 @@ fn edits_clause(a: &Article, b: &Article, al: &Alignment) -> Option<String> {
     }
     let nums: Vec<u32> = edited.iter().map(|o| o.a.0 + 1).collect();
     let mut changes = edited.iter().flat_map(|o| o.words.iter());
-    let mut clause = format!("edits {}: ", paragraphs(&nums));
+    // Room for two quotations: the clause is not grown push by push.
+    let mut clause = String::with_capacity(CLAUSE_ROOM);
+    write!(clause, "edits {}: ", paragraphs(&nums)).expect("string");
     for (n, c) in changes.by_ref().take(2).enumerate() {
         if n > 0 {
             clause.push_str(", ");
@@ -470,6 +472,9 @@ fn furniture_blocks(x: &Article, paras: &[Para], other: &Article) -> Vec<(Vec<us
     blocks
 }
 
+/// Bytes reserved for a clause with quotations (a few quotations of at most 40 characters).
+const CLAUSE_ROOM: usize = 256;
+
 /// At most this many furniture blocks are described one by one.
 const BLOCKS_SHOWN: usize = 3;
 
@@ -504,7 +509,8 @@ fn furniture_clause(
     as_list: bool,
 ) -> Option<String> {
     let blocks = furniture_blocks(x, paras, other);
-    let mut clause = String::from(verb);
+    let mut clause = String::with_capacity(CLAUSE_ROOM);
+    clause.push_str(verb);
     match blocks.as_slice() {
         [] => return None,
         [one] if !as_list => {
