@@ -459,7 +459,7 @@ fn furniture_blocks(x: &Article, paras: &[Para], other: &Article) -> Vec<(Vec<us
         };
         // Lines go straight into the block: a paragraph right after the previous one with
         // such lines continues its block.
-        if !prev.is_some_and(|r| r + 1 == q) {
+        if prev.is_none_or(|r| r + 1 != q) {
             blocks.push((Vec::new(), false));
         }
         let block = blocks.last_mut().expect("pushed");
