@@ -1,7 +1,7 @@
 //! The alignment library on texts written for these tests: every label, the verdict, byte
 //! offsets, the budget fallback, and the Alder Hey seed pair from `corpus-samples/seeds`.
 
-use wirecopy::align::{AlignParams, Alignment, Article, Label, OpKind, Restyles, align};
+use wirecopy::align::{AlignParams, Alignment, Article, Label, OpKind, Restyles, align, summarize};
 use wirecopy::boilerplate::{BoilerplateModel, BoilerplateParams};
 use wirecopy::normalize::{Tokenized, Tokenizer, line_hash};
 
@@ -35,9 +35,14 @@ fn model() -> BoilerplateModel {
     BoilerplateModel::structural_only(BoilerplateParams::default())
 }
 
+/// The alignment of `b` with `a`; every pair also checks that the scan's summary path
+/// (`summarize`) gives the summary of the full alignment.
 fn align_with(a: &str, b: &str, params: &AlignParams) -> Alignment {
     let m = model();
-    align(&Article::new(a, 1, &m), &Article::new(b, 1, &m), params)
+    let (a, b) = (Article::new(a, 1, &m), Article::new(b, 1, &m));
+    let al = align(&a, &b, params);
+    assert_eq!(summarize(&a, &b, params), al.summary());
+    al
 }
 
 fn align_texts(a: &str, b: &str) -> Alignment {

@@ -437,16 +437,36 @@ impl<'t> Article<'t> {
 
 /// Align copy `b` with canonical `a`.
 pub fn align(a: &Article, b: &Article, params: &AlignParams) -> Alignment {
+    align_with(a, b, params, Detail::Full)
+}
+
+/// The change summary of copy `b` against canonical `a`: `align(a, b, params).summary()`,
+/// without the parts of the alignment that only `wirecopy diff` shows (see [`Detail`]).
+pub fn summarize(a: &Article, b: &Article, params: &AlignParams) -> Summary {
+    align_with(a, b, params, Detail::Summary).summary()
+}
+
+/// How much of an [`Alignment`] to fill in. A scan summarizes thousands of copies and reads
+/// only labels, truncation and the verdict; per-paragraph partner lists (one Vec per linked
+/// paragraph) and the word changes of merged, split and regrouped paragraphs are shown by
+/// `wirecopy diff` alone, so a summary leaves `Para::partners` and those `Op::words` empty.
+/// The verdict reads the links from the labeller's flat lists, and quotes word changes of
+/// edited paragraphs only, which are filled in either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    Full,
+    Summary,
+}
+
+fn align_with(a: &Article, b: &Article, params: &AlignParams, detail: Detail) -> Alignment {
     let longest = a.tok.tokens.len().max(b.tok.tokens.len());
     let fallback = (longest > params.max_tokens).then_some(Fallback {
         tokens: longest,
         max_tokens: params.max_tokens,
     });
-    let m = match_tokens(&a.side, &b.side, params.passes, fallback.is_none());
-    let mut al = Labeller::new(a, b, &m).run();
-    al.fallback = fallback;
-    al.verdict = verdict::verdict(a, b, &al);
-    al
+    match_tokens(&a.side, &b.side, params.passes, fallback.is_none(), |m| {
+        Labeller::new(a, b, m, detail).run(fallback)
+    })
 }
 
 /// A link between A paragraph `a` and B paragraph `b`: `w` matched words, `moved` of them
@@ -488,15 +508,17 @@ struct Labeller<'x, 't> {
     links: Vec<Link>,
     partners_a: Partners,
     partners_b: Partners,
+    detail: Detail,
 }
 
 impl<'x, 't> Labeller<'x, 't> {
-    fn new(a: &'x Article<'t>, b: &'x Article<'t>, m: &'x TokenMatch) -> Self {
+    fn new(a: &'x Article<'t>, b: &'x Article<'t>, m: &'x TokenMatch, detail: Detail) -> Self {
         let (para_a, para_b) = (&a.para_of, &b.para_of);
         let (size_a, size_b) = (a.side.sizes(), b.side.sizes());
         // Matched words per paragraph pair: runs in B order first (matches mostly come in
         // order), then the few runs merged.
-        let mut runs: Vec<Link> = Vec::new();
+        // About one run per linked B paragraph: reserve that rather than grow from empty.
+        let mut runs: Vec<Link> = Vec::with_capacity(b.tok.paragraphs.len());
         for (j, &i) in m.b_to_a.iter().enumerate() {
             if i == NONE {
                 continue;
@@ -540,10 +562,12 @@ impl<'x, 't> Labeller<'x, 't> {
             links,
             partners_a,
             partners_b,
+            detail,
         }
     }
 
-    fn run(self) -> Alignment {
+    /// The alignment, with `fallback` noted and the verdict written.
+    fn run(self, fallback: Option<Fallback>) -> Alignment {
         let (na, nb) = (self.partners_a.len(), self.partners_b.len());
         let comp = self.components();
         let mut a_paras: Vec<Para> = (0..na).map(|p| self.blank(Which::A, p)).collect();
@@ -578,7 +602,8 @@ impl<'x, 't> Labeller<'x, 't> {
         }
 
         // Linked paragraphs.
-        for (n, (pa, pb)) in comp.members.iter().enumerate() {
+        for n in 0..comp.len() {
+            let (pa, pb) = (comp.a_of(n), comp.b_of(n));
             let one_to_one = pa.len() == 1 && pb.len() == 1;
             let moved = comp.moved[n];
             if one_to_one {
@@ -624,15 +649,16 @@ impl<'x, 't> Labeller<'x, 't> {
             .paragraphs
             .iter()
             .zip(&b_paras)
-            .filter_map(|(p, q)| match q.label {
-                _ if q.partners.is_empty() => None,
+            .enumerate()
+            .filter_map(|(q, (p, para))| match para.label {
+                _ if self.partners_b.of(q).is_empty() => None,
                 Label::Shared => Some((p.tok_end.max(1) - 1, p.tok_end)),
                 _ => Some((p.tok_start, p.tok_end)),
             });
         let restyles = verdict::restyles(self.a, self.b, &self.m.b_to_a, ranges, |i, j| {
             (self.partners_b.of(self.b.para_of[j] as usize)).contains(&self.a.para_of[i])
         });
-        Alignment {
+        let mut al = Alignment {
             a: a_paras,
             b: b_paras,
             ops,
@@ -641,8 +667,10 @@ impl<'x, 't> Labeller<'x, 't> {
             restyles,
             identical: self.a.text == self.b.text,
             verdict: String::new(),
-            fallback: None,
-        }
+            fallback,
+        };
+        al.verdict = verdict::verdict(self.a, self.b, &al, &self.partners_a, &self.partners_b);
+        al
     }
 
     /// A paragraph's entry before labelling: furniture, or linked (label set later), or
@@ -675,7 +703,10 @@ impl<'x, 't> Labeller<'x, 't> {
             Which::A => self.partners_a.matched(p),
             Which::B => self.partners_b.matched(p),
         };
-        let partners = partners.to_vec();
+        let partners = match self.detail {
+            Detail::Full => partners.to_vec(),
+            Detail::Summary => Vec::new(),
+        };
         Para {
             label,
             start,
@@ -717,41 +748,39 @@ impl<'x, 't> Labeller<'x, 't> {
             let (x, y) = (find(&mut parent, l.a), find(&mut parent, na as u32 + l.b));
             parent[x.max(y) as usize] = x.min(y);
         }
+        // Components numbered in B order of their first paragraph; per root its number.
+        let mut number = vec![u32::MAX; parent.len()];
+        let mut n = 0u32;
         let mut of_b = vec![usize::MAX; self.partners_b.len()];
-        let mut by_root: Vec<(u32, usize)> = Vec::new();
-        let mut members: Vec<(Vec<u32>, Vec<u32>)> = Vec::new();
-        // Components in B order of their first paragraph.
         for (q, of_q) in of_b.iter_mut().enumerate() {
             if self.partners_b.of(q).is_empty() {
                 continue;
             }
-            let root = find(&mut parent, na as u32 + q as u32);
-            let c = match by_root.iter().find(|r| r.0 == root) {
-                Some(&(_, c)) => c,
-                None => {
-                    by_root.push((root, members.len()));
-                    members.push((Vec::new(), Vec::new()));
-                    members.len() - 1
-                }
-            };
-            *of_q = c;
-            members[c].1.push(q as u32);
+            let root = find(&mut parent, na as u32 + q as u32) as usize;
+            if number[root] == u32::MAX {
+                number[root] = n;
+                n += 1;
+            }
+            *of_q = number[root] as usize;
         }
         let mut of_a = vec![usize::MAX; na];
         for (p, of_p) in of_a.iter_mut().enumerate() {
             if let Some(&q) = self.partners_a.of(p).first() {
-                let c = of_b[q as usize];
-                *of_p = c;
-                members[c].0.push(p as u32);
+                *of_p = of_b[q as usize];
             }
         }
-        let mut words = vec![(0u32, 0u32); members.len()]; // (matched, of them moved)
+        let mut words = vec![(0u32, 0u32); n as usize]; // (matched, of them moved)
         for l in &self.links {
             let w = &mut words[of_b[l.b as usize]];
             (w.0, w.1) = (w.0 + l.w, w.1 + l.moved);
         }
+        let (a_start, a) = group(&of_a, n as usize);
+        let (b_start, b) = group(&of_b, n as usize);
         Components {
-            members,
+            a_start,
+            a,
+            b_start,
+            b,
             of_a,
             of_b,
             moved: words.iter().map(|&(w, moved)| moved * 2 > w).collect(),
@@ -760,10 +789,10 @@ impl<'x, 't> Labeller<'x, 't> {
 
     /// The operations, in B order (see [`Alignment::ops`]).
     fn ops(&self, comp: &Components, a_paras: &[Para], b_paras: &[Para]) -> Vec<Op> {
-        let mut ops: Vec<Op> = Vec::new();
+        let mut ops: Vec<Op> = Vec::with_capacity(b_paras.len() + 1);
         let mut emitted_a = vec![false; a_paras.len()];
         let mut next_a = 0usize; // insertion point in A for B-only operations
-        let mut done = vec![false; comp.members.len()];
+        let mut done = vec![false; comp.len()];
         // A's unlinked tail goes where B's story ends, before B's own trailing material.
         let last_linked_b = comp.of_b.iter().rposition(|&c| c != usize::MAX);
         for q in 0..b_paras.len() {
@@ -789,7 +818,7 @@ impl<'x, 't> Labeller<'x, 't> {
                 continue;
             }
             done[c] = true;
-            let (pa, pb) = &comp.members[c];
+            let (pa, pb) = (comp.a_of(c), comp.b_of(c));
             let moved = comp.moved[c];
             let (a0, a1) = (pa[0] as usize, *pa.last().expect("linked") as usize + 1);
             let (b0, b1) = (pb[0] as usize, *pb.last().expect("linked") as usize + 1);
@@ -822,9 +851,12 @@ impl<'x, 't> Labeller<'x, 't> {
                 a_bytes: (a_paras[a0].start, a_paras[a1 - 1].end),
                 b_bytes: (b_paras[b0].start, b_paras[b1 - 1].end),
                 moved,
-                words: match kind {
-                    OpKind::Shared | OpKind::Restyled => Vec::new(), // same words
-                    _ => self.word_changes(comp, c, (a0, a1), (b0, b1)),
+                words: match (kind, self.detail) {
+                    (OpKind::Shared | OpKind::Restyled, _) => Vec::new(), // same words
+                    (OpKind::Edited, _) | (_, Detail::Full) => {
+                        self.word_changes(comp, c, (a0, a1), (b0, b1))
+                    }
+                    (_, Detail::Summary) => Vec::new(), // the verdict quotes edits only
                 },
             });
         }
@@ -871,7 +903,7 @@ impl<'x, 't> Labeller<'x, 't> {
             byte: self.b_point(q, b_paras),
         };
         for p in range {
-            if emitted[p] || !a_paras[p].partners.is_empty() {
+            if emitted[p] || !self.partners_a.of(p).is_empty() {
                 continue;
             }
             emitted[p] = true;
@@ -1032,13 +1064,52 @@ fn shape_furniture(x: &Article, p: usize, outside: bool) -> Option<&'static str>
     }
 }
 
-/// Linked paragraphs grouped: per component its A and B paragraphs (ascending), in B order.
+/// Linked paragraphs grouped, flat: per component its A and B paragraphs (ascending), in B
+/// order. One list per side rather than a Vec per component: most pairs have dozens of
+/// one-to-one components, and a Vec each cost more to grow and free than the labelling.
 struct Components {
-    members: Vec<(Vec<u32>, Vec<u32>)>,
+    /// Component `c`'s A paragraphs are `a[a_start[c]..a_start[c + 1]]`; likewise for B.
+    a_start: Vec<u32>,
+    a: Vec<u32>,
+    b_start: Vec<u32>,
+    b: Vec<u32>,
     of_a: Vec<usize>,
     of_b: Vec<usize>,
     /// Per component: most of its words were matched out of order.
     moved: Vec<bool>,
+}
+
+impl Components {
+    fn len(&self) -> usize {
+        self.moved.len()
+    }
+
+    fn a_of(&self, c: usize) -> &[u32] {
+        &self.a[self.a_start[c] as usize..self.a_start[c + 1] as usize]
+    }
+
+    fn b_of(&self, c: usize) -> &[u32] {
+        &self.b[self.b_start[c] as usize..self.b_start[c + 1] as usize]
+    }
+}
+
+/// The paragraphs of each of `n` components, given the component of every paragraph
+/// (`usize::MAX`: none): start offsets per component and the paragraphs, ascending.
+fn group(of: &[usize], n: usize) -> (Vec<u32>, Vec<u32>) {
+    let mut start = vec![0u32; n + 1];
+    for &c in of.iter().filter(|&&c| c != usize::MAX) {
+        start[c + 1] += 1;
+    }
+    for c in 0..n {
+        start[c + 1] += start[c];
+    }
+    let mut list = vec![0u32; start[n] as usize];
+    let mut next = start.clone();
+    for (p, &c) in of.iter().enumerate().filter(|(_, c)| **c != usize::MAX) {
+        list[next[c] as usize] = p as u32;
+        next[c] += 1;
+    }
+    (start, list)
 }
 
 /// The links of one side's paragraphs, flat: per paragraph its linked paragraphs of the

@@ -50,7 +50,7 @@ const MAX_DEPTH: u32 = 12;
 const MOVED_RUN: usize = 4;
 
 /// A token-level matching of two texts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct TokenMatch {
     /// Per A token: its B partner or [`NONE`].
     pub a_to_b: Vec<u32>,
@@ -61,12 +61,14 @@ pub struct TokenMatch {
 }
 
 impl TokenMatch {
-    fn new(na: usize, nb: usize) -> Self {
-        TokenMatch {
-            a_to_b: vec![NONE; na],
-            b_to_a: vec![NONE; nb],
-            moved: vec![false; nb],
+    /// Make this the empty matching of `na` and `nb` tokens, keeping the buffers.
+    fn reset(&mut self, na: usize, nb: usize) {
+        for (v, n) in [(&mut self.a_to_b, na), (&mut self.b_to_a, nb)] {
+            v.clear();
+            v.resize(n, NONE);
         }
+        self.moved.clear();
+        self.moved.resize(nb, false);
     }
 
     fn link(&mut self, i: u32, j: u32, moved: bool) {
@@ -154,23 +156,39 @@ impl Side {
     }
 }
 
-/// Match the tokens of A and B (see the module docs). With `words` false only whole
-/// paragraphs are matched (the budget fallback). At most `passes` passes; matches of passes
-/// after the first are flagged moved.
-pub fn match_tokens(a: &Side, b: &Side, passes: usize, words: bool) -> TokenMatch {
-    DIFFER.with_borrow_mut(|d| match_with(a, b, passes, words, d))
+/// Match the tokens of A and B (see the module docs) and return `f` of the matching. With
+/// `words` false only whole paragraphs are matched (the budget fallback). At most `passes`
+/// passes; matches of passes after the first are flagged moved.
+pub fn match_tokens<R>(
+    a: &Side,
+    b: &Side,
+    passes: usize,
+    words: bool,
+    f: impl FnOnce(&TokenMatch) -> R,
+) -> R {
+    DIFFER.with_borrow_mut(|d| {
+        match_with(a, b, passes, words, d);
+        f(&d.m)
+    })
 }
 
 thread_local! {
-    /// This thread's diff buffers, kept from one pair to the next: a scan aligns thousands of
-    /// pairs, and growing the buffers (the gram table above all) anew for each cost more than
-    /// the diffs of most pairs. They keep the size of the largest pair seen.
+    /// This thread's diff buffers and matching, kept from one pair to the next: a scan aligns
+    /// thousands of pairs, and growing the buffers (the gram table above all) anew for each
+    /// cost more than the diffs of most pairs. They keep the size of the largest pair seen.
     static DIFFER: RefCell<Differ> = RefCell::new(Differ::default());
 }
 
-/// [`match_tokens`] with the buffers `d`.
-fn match_with(a: &Side, b: &Side, passes: usize, words: bool, d: &mut Differ) -> TokenMatch {
-    let mut m = TokenMatch::new(a.n_tokens, b.n_tokens);
+/// [`match_tokens`] with the buffers `d`, into `d.m`.
+fn match_with(a: &Side, b: &Side, passes: usize, words: bool, d: &mut Differ) {
+    // The matching is filled while `d` diffs; it goes back into `d` at the end.
+    let mut m = std::mem::take(&mut d.m);
+    m.reset(a.n_tokens, b.n_tokens);
+    match_into(a, b, passes, words, d, &mut m);
+    d.m = m;
+}
+
+fn match_into(a: &Side, b: &Side, passes: usize, words: bool, d: &mut Differ, m: &mut TokenMatch) {
     // Whole paragraphs.
     d.min_k = 1;
     d.out.clear();
@@ -188,16 +206,22 @@ fn match_with(a: &Side, b: &Side, passes: usize, words: bool, d: &mut Differ) ->
         }
     }
     if !words {
-        return m;
+        return;
     }
     // Word by word in the gaps between them (nothing in a gap is matched yet, so its open
     // tokens are a slice); what stays unmatched is collected for the later passes.
-    // At most every open token is left over: reserve once rather than grow token by token.
-    let left = |x: &Side| {
+    // At most every open token is left over: reserve once rather than grow token by token
+    // (the lists are the Differ's, taken out while it diffs and put back at the end).
+    let left = |x: &Side, v: &mut (Vec<u32>, Vec<u32>)| {
         let n = x.open_pos.len();
-        (Vec::with_capacity(n), Vec::with_capacity(n))
+        for v in [&mut v.0, &mut v.1] {
+            v.clear();
+            v.reserve(n);
+        }
     };
-    let (mut left_a, mut left_b) = (left(a), left(b));
+    let (mut left_a, mut left_b) = (std::mem::take(&mut d.left_a), std::mem::take(&mut d.left_b));
+    left(a, &mut left_a);
+    left(b, &mut left_b);
     d.min_k = 2;
     let mut from: Option<(usize, usize)> = None;
     for k in 0..=whole.len() {
@@ -219,17 +243,17 @@ fn match_with(a: &Side, b: &Side, passes: usize, words: bool, d: &mut Differ) ->
     }
     // Moved text, sought with whole trigrams only: it must come in runs anyway.
     d.min_k = K_FIRST;
-    let ((mut ia, mut sa), (mut ib, mut sb)) = (left_a, left_b);
+    let ((ia, sa), (ib, sb)) = (&mut left_a, &mut left_b);
     for pass in 1..passes {
         if pass > 1 {
-            retain_open(&mut ia, &mut sa, &m.a_to_b);
-            retain_open(&mut ib, &mut sb, &m.b_to_a);
+            retain_open(ia, sa, &m.a_to_b);
+            retain_open(ib, sb, &m.b_to_a);
         }
         if sa.len() < MOVED_RUN || sb.len() < MOVED_RUN {
             break;
         }
         d.out.clear();
-        d.diff(&sa, &sb, (0, 0), K_FIRST, 0);
+        d.diff(sa, sb, (0, 0), K_FIRST, 0);
         keep_runs(&mut d.out, MOVED_RUN);
         if d.out.is_empty() {
             break;
@@ -238,7 +262,7 @@ fn match_with(a: &Side, b: &Side, passes: usize, words: bool, d: &mut Differ) ->
             m.link(ia[x as usize], ib[y as usize], true);
         }
     }
-    m
+    (d.left_a, d.left_b) = (left_a, left_b);
 }
 
 /// Append the still unmatched entries of `idx`/`seq` to `out`.
@@ -317,6 +341,11 @@ struct Differ {
     /// The backbones of the ranges being aligned, innermost last.
     chains: Vec<(u32, u32)>,
     table: Vec<u16>,
+    /// The open tokens left unmatched by the first pass (positions, tokens) per side.
+    left_a: (Vec<u32>, Vec<u32>),
+    left_b: (Vec<u32>, Vec<u32>),
+    /// The matching being made, and the last one made.
+    m: TokenMatch,
 }
 
 impl Differ {
@@ -516,7 +545,7 @@ mod tests {
             let open = (0..n).filter(|&i| ok[i as usize]).map(|i| (i, i + 1));
             Side::new(tokens, open, [(0, n)].into_iter())
         };
-        match_tokens(&side(a, ok_a), &side(b, ok_b), 3, true)
+        match_tokens(&side(a, ok_a), &side(b, ok_b), 3, true, TokenMatch::clone)
     }
 
     fn matched(a: &[u32], b: &[u32]) -> Vec<(u32, u32)> {

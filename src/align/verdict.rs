@@ -4,7 +4,7 @@
 //! where it stops), then inserted, merged, split and moved paragraphs, word edits with
 //! examples, restyling, and the furniture B adds. Paragraph numbers are A's, 1-based.
 
-use super::{Alignment, Article, Label, OpKind, Para, tokens::NONE};
+use super::{Alignment, Article, Label, OpKind, Para, Partners, tokens::NONE};
 use crate::boilerplate::Furniture;
 use std::fmt::Write;
 
@@ -219,18 +219,26 @@ fn paragraphs(nums: &[u32]) -> String {
     format!("{word} {}", ranges(nums))
 }
 
-/// "4–6 and 9" for sorted numbers.
+/// "4–6 and 9" for sorted numbers: the runs joined as [`join_and`] does, written into one
+/// String.
 fn ranges(nums: &[u32]) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for run in nums.chunk_by(|x, y| y == &(x + 1)) {
+    let runs = || nums.chunk_by(|x, y| y == &(x + 1));
+    let count = runs().count();
+    let mut out = String::new();
+    for (n, run) in runs().enumerate() {
+        match n {
+            0 => {}
+            _ if n + 1 == count => out.push_str(" and "),
+            _ => out.push_str(", "),
+        }
         let (first, last) = (run[0], run[run.len() - 1]);
-        parts.push(if first == last {
-            first.to_string()
+        if first == last {
+            write!(out, "{first}").expect("string");
         } else {
-            format!("{first}\u{2013}{last}")
-        });
+            write!(out, "{first}\u{2013}{last}").expect("string");
+        }
     }
-    join_and(&parts)
+    out
 }
 
 fn join_and(parts: &[String]) -> String {
@@ -274,20 +282,22 @@ fn quote(out: &mut String, s: &str, max: usize) {
     out.push('\u{201d}');
 }
 
-fn numbered(paras: &[Para], pred: impl Fn(&Para) -> bool) -> Vec<u32> {
+/// 1-based numbers of the paragraphs `i` for which `pred(i, paras[i])`.
+fn numbered(paras: &[Para], pred: impl Fn(usize, &Para) -> bool) -> Vec<u32> {
     paras
         .iter()
         .enumerate()
-        .filter(|(_, p)| pred(p))
+        .filter(|&(i, p)| pred(i, p))
         .map(|(i, _)| i as u32 + 1)
         .collect()
 }
 
-/// What B keeps of A and where it stops.
-fn keeps_clause(al: &Alignment) -> Option<String> {
+/// What B keeps of A (A's links are `pa`) and where it stops.
+fn keeps_clause(al: &Alignment, pa: &Partners) -> Option<String> {
     let n = al.a_body_paragraphs;
-    let dropped = numbered(&al.a, |p| p.label == Label::Dropped);
-    let partial = numbered(&al.a, |p| !p.partners.is_empty() && p.kept < super::PARTIAL);
+    let linked = |i: usize| !pa.of(i).is_empty();
+    let dropped = numbered(&al.a, |_, p| p.label == Label::Dropped);
+    let partial = numbered(&al.a, |i, p| linked(i) && p.kept < super::PARTIAL);
     let in_part = if partial.is_empty() {
         String::new()
     } else {
@@ -298,7 +308,7 @@ fn keeps_clause(al: &Alignment) -> Option<String> {
             "is A truncated after paragraph {t} of {n}{in_part}"
         )),
         _ if !dropped.is_empty() => {
-            let kept = numbered(&al.a, |p| !p.partners.is_empty());
+            let kept = numbered(&al.a, |i, _| linked(i));
             let mut s = if kept.is_empty() {
                 "keeps no paragraph of A".to_string()
             } else {
@@ -315,13 +325,14 @@ fn keeps_clause(al: &Alignment) -> Option<String> {
     }
 }
 
-/// Added paragraphs grouped by where they go.
-fn added_clause(al: &Alignment) -> Option<String> {
-    let last_linked = al.a.iter().rposition(|p| !p.partners.is_empty());
+/// Added paragraphs grouped by where they go (A's links are `pa`, B's `pb`).
+fn added_clause(al: &Alignment, pa: &Partners, pb: &Partners) -> Option<String> {
+    let last_linked = (0..pa.len()).rfind(|&p| !pa.of(p).is_empty());
     let mut groups: Vec<(Option<u32>, u32)> = Vec::new(); // (after A paragraph, count)
     let mut after: Option<u32> = None;
-    for p in &al.b {
-        if let Some(&max) = p.partners.iter().max() {
+    for (q, p) in al.b.iter().enumerate() {
+        // A paragraph's links are ascending: the last is the largest.
+        if let Some(&max) = pb.of(q).last() {
             after = Some(after.map_or(max + 1, |x| x.max(max + 1)));
         } else if p.label == Label::Added {
             match groups.last_mut() {
@@ -393,7 +404,9 @@ fn edits_clause(a: &Article, b: &Article, al: &Alignment) -> Option<String> {
     }
     let nums: Vec<u32> = edited.iter().map(|o| o.a.0 + 1).collect();
     let mut changes = edited.iter().flat_map(|o| o.words.iter());
-    let mut clause = format!("edits {}: ", paragraphs(&nums));
+    // Room for two quotations: the clause is not grown push by push.
+    let mut clause = String::with_capacity(CLAUSE_ROOM);
+    write!(clause, "edits {}: ", paragraphs(&nums)).expect("string");
     for (n, c) in changes.by_ref().take(2).enumerate() {
         if n > 0 {
             clause.push_str(", ");
@@ -437,29 +450,30 @@ fn furniture_blocks(x: &Article, paras: &[Para], other: &Article) -> Vec<(Vec<us
             continue;
         }
         let para = &t.paragraphs[q];
-        let lines: Vec<usize> = (para.line_start as usize..para.line_end as usize)
-            .filter(|&l| {
-                let h = t.lines[l].hash;
-                h == 0 || known.binary_search(&h).is_err()
-            })
-            .collect();
-        if lines.is_empty() {
+        let mut lines = (para.line_start as usize..para.line_end as usize).filter(|&l| {
+            let h = t.lines[l].hash;
+            h == 0 || known.binary_search(&h).is_err()
+        });
+        let Some(first) = lines.next() else {
             continue;
+        };
+        // Lines go straight into the block: a paragraph right after the previous one with
+        // such lines continues its block.
+        if prev.is_none_or(|r| r + 1 != q) {
+            blocks.push((Vec::new(), false));
         }
-        let link = lines
-            .iter()
-            .any(|&l| x.furniture[l] == Some(Furniture::LinkList));
-        match blocks.last_mut() {
-            Some(block) if prev == Some(q - 1) => {
-                block.0.extend(lines);
-                block.1 |= link;
-            }
-            _ => blocks.push((lines, link)),
+        let block = blocks.last_mut().expect("pushed");
+        for l in std::iter::once(first).chain(lines) {
+            block.0.push(l);
+            block.1 |= x.furniture[l] == Some(Furniture::LinkList);
         }
         prev = Some(q);
     }
     blocks
 }
+
+/// Bytes reserved for a clause with quotations (a few quotations of at most 40 characters).
+const CLAUSE_ROOM: usize = 256;
 
 /// At most this many furniture blocks are described one by one.
 const BLOCKS_SHOWN: usize = 3;
@@ -495,7 +509,8 @@ fn furniture_clause(
     as_list: bool,
 ) -> Option<String> {
     let blocks = furniture_blocks(x, paras, other);
-    let mut clause = String::from(verb);
+    let mut clause = String::with_capacity(CLAUSE_ROOM);
+    clause.push_str(verb);
     match blocks.as_slice() {
         [] => return None,
         [one] if !as_list => {
@@ -531,14 +546,21 @@ fn boilerplate_clauses(a: &Article, b: &Article, al: &Alignment, out: &mut Vec<S
     out.extend(furniture_clause("leaves out A's", a, &al.a, b, true));
 }
 
-/// The verdict of an alignment (see the module docs).
-pub(super) fn verdict(a: &Article, b: &Article, al: &Alignment) -> String {
+/// The verdict of an alignment (see the module docs). The links are read from `pa` and `pb`
+/// (A's and B's), not from `Para::partners`, which a summary leaves empty.
+pub(super) fn verdict(
+    a: &Article,
+    b: &Article,
+    al: &Alignment,
+    pa: &Partners,
+    pb: &Partners,
+) -> String {
     if al.identical {
         return "B is identical to A".into();
     }
     let mut clauses: Vec<String> = Vec::new();
-    clauses.extend(keeps_clause(al));
-    clauses.extend(added_clause(al));
+    clauses.extend(keeps_clause(al, pa));
+    clauses.extend(added_clause(al, pa, pb));
     structure_clauses(al, &mut clauses);
     clauses.extend(edits_clause(a, b, al));
     if !al.restyles.is_empty() {

@@ -1,6 +1,7 @@
 //! Rendering alignments: the `wirecopy diff` views and the change summary of scan members.
 //!
-//! Every view reads the same [`Alignment`] (operations, paragraph labels, verdict).
+//! Every view reads the same [`Alignment`] (operations, paragraph labels, verdict); scan's
+//! summaries come from [`summarize`], which skips the parts of it that only `diff` shows.
 //!
 //! `wirecopy diff --format json` writes one document (`--format jsonl`: the same object on
 //! one line, one per pair):
@@ -27,7 +28,7 @@
 //! other at the point where it applies. Labels are those of [`Label`]; `truncated_after` in
 //! `changes` is a 1-based A paragraph number.
 
-use crate::align::{AlignParams, Alignment, Article, Label, Op, OpKind, Para, Summary, align};
+use crate::align::{AlignParams, Alignment, Article, Label, Op, OpKind, Para, Summary, summarize};
 use crate::config::ScanConfig;
 use crate::input::Corpus;
 use crate::report::{SCHEMA_VERSION, ScanReport};
@@ -61,7 +62,7 @@ impl MemberChanges {
                         (m.doc != c.canonical).then(|| {
                             let member_text = text(m.doc);
                             let member = Article::new(&member_text, seed, &out.boilerplate);
-                            align(&canonical, &member, params).summary()
+                            summarize(&canonical, &member, params)
                         })
                     })
                     .collect()
