@@ -110,9 +110,6 @@ pub struct Scratch {
     tail_ys: Vec<u32>,
     back: Vec<u32>,
     pa: Vec<u32>,
-    /// Per body position of the smaller text: holds a shared shingle (see
-    /// [`coverage_bound`]).
-    marks: Vec<u64>,
     pb: Vec<u32>,
 }
 
@@ -295,26 +292,6 @@ fn coverage(positions: &[u32], len: u32, ngram: usize, shift: u8) -> f64 {
     (covered as f64 / len as f64).min(1.0)
 }
 
-/// The coverage (see [`coverage`]) of `small` by all the shingles it shares with `other`, in
-/// order or not: an upper bound of the coverage of any chain of them, since coverage only
-/// grows with the positions it is given.
-fn coverage_bound(small: &DocFeatures, other: &DocFeatures, ngram: usize, s: &mut Scratch) -> f64 {
-    let words = small.body_tokens as usize / 64 + 1;
-    s.marks.clear();
-    s.marks.resize(words, 0);
-    let marks = &mut s.marks;
-    for_each_shared(small, other, |x, _| marks[x as usize / 64] |= 1 << (x % 64));
-    s.xs.clear();
-    for (w, &bits) in s.marks.iter().enumerate() {
-        let mut bits = bits;
-        while bits != 0 {
-            s.xs.push(w as u32 * 64 + bits.trailing_zeros());
-            bits &= bits - 1;
-        }
-    }
-    coverage(&s.xs, small.body_tokens, ngram, small.pos_shift)
-}
-
 impl VerifyParams {
     /// Decide a pair, scoring it fully only when the shared count leaves the answer open.
     /// Returns the decision and the full score when one was computed.
@@ -330,21 +307,6 @@ impl VerifyParams {
             return (true, None);
         }
         if shared < self.min_passage {
-            return (false, None);
-        }
-        // Most candidates that get this far share a few sentences and nothing else. Before
-        // the ordered chain is worked out, bound what it can reach on the smaller side (the
-        // side `accept` judges): the chain's containment is at most the shared count's, and
-        // its coverage at most that of all shared shingles. When both bounds fall short the
-        // pair cannot be accepted.
-        let (small, other) = if a.n_shingles() <= b.n_shingles() {
-            (a, b)
-        } else {
-            (b, a)
-        };
-        if (shared as f64) < self.containment * small.n_shingles() as f64
-            && coverage_bound(small, other, self.ngram, s) < self.coverage
-        {
             return (false, None);
         }
         let sc = score(a, b, self.ngram, s);
@@ -437,53 +399,6 @@ mod tests {
             for_each_shared(&a, &b, |_, _| listed += 1);
             assert_eq!(listed, expected);
         }
-    }
-
-    #[test]
-    fn decide_agrees_with_the_full_score() {
-        // Every pair of a synthetic corpus (copies, partial copies, unrelated stories that
-        // share sentences): the bounds in `decide` never reject a pair the full score accepts.
-        use crate::config::ScanConfig;
-        use crate::input::{ReadOptions, read_jsonl_bytes};
-        use crate::synth::{SynthParams, generate};
-        let synth = generate(&SynthParams {
-            n_docs: 200,
-            seed: 3,
-            ..Default::default()
-        });
-        let corpus = read_jsonl_bytes("synth", synth.jsonl, &ReadOptions::default()).unwrap();
-        let cfg = ScanConfig::default();
-        let progress = crate::progress::Progress::hidden();
-        let (analysis, _) = crate::scan::analyze_timed(&corpus, &cfg, &progress);
-        let params = cfg.verify_params();
-        let (mut s, f) = (Scratch::default(), &analysis.features);
-        let mut accepted = 0;
-        for a in 0..f.len() {
-            for b in a + 1..f.len() {
-                let expected = params.accept(&score(&f[a], &f[b], cfg.ngram, &mut s), &f[a], &f[b]);
-                assert_eq!(params.decide(&f[a], &f[b], &mut s).0, expected, "{a} {b}");
-                accepted += expected as u32;
-            }
-        }
-        assert!(accepted > 50);
-    }
-
-    #[test]
-    fn coverage_bound_covers_shared_runs_in_any_order() {
-        // A 100-word text sharing two 20-shingle runs with another, in the other order there.
-        let small = features_with((0..100).collect());
-        let shared: Vec<u32> = (10..30).chain(60..80).collect();
-        let mut other_shingles: Vec<u32> = shared.iter().copied().chain(1000..1300).collect();
-        other_shingles.sort_unstable();
-        let other = DocFeatures {
-            positions: (0..other_shingles.len() as u16).rev().collect(),
-            body_tokens: other_shingles.len() as u32,
-            shingles: other_shingles,
-            ..Default::default()
-        };
-        // 2 × (20 shingles + 4 more words) of 100 words.
-        let bound = coverage_bound(&small, &other, 5, &mut Scratch::default());
-        assert!((bound - 0.48).abs() < 1e-9, "{bound}");
     }
 
     #[test]
