@@ -190,19 +190,13 @@ impl Tokenizer {
                 let end = next_bit(&self.ascii_word, i, end_of_line, false);
                 if end == end_of_line || (bytes[end] < 0x80 && bytes[end] != b'\'') {
                     let word = &bytes[i..end];
-                    let token = if word.len() <= SHORT_WORD {
-                        short_token(
-                            ascii_lowercase_lanes(all, i, word.len()),
-                            word.len(),
-                            self.seed,
-                        )
+                    if word.len() <= SHORT_WORD {
+                        let lanes = ascii_lowercase_lanes(all, i, word.len());
+                        self.push_token(short_token(lanes, word.len(), self.seed), i, end, out);
                     } else {
                         self.word.extend(word.iter().map(|&c| c | 0x20));
-                        let token = word_token(&self.word, self.seed);
-                        self.word.clear();
-                        token
-                    };
-                    self.push_token(token, i, end, out);
+                        self.flush(i, end, out);
+                    }
                     // With no word pending, every ASCII byte that is not a letter or digit
                     // (an apostrophe too) only separates words.
                     i = next_bit(&self.may_start, end, end_of_line, true);
