@@ -9,9 +9,12 @@
 //! the number of shared samples estimates |A ∩ B| / rate whatever the lengths. Pairs that
 //! share at least `min_shared` samples, and at least `min_ratio` of the samples of the
 //! smaller document, become candidates: the verifier needs most of the smaller text to be in
-//! the larger, so pairs whose estimate is far below that are not worth an exact check. A sample held by more than `cap`
-//! documents is a template phrase or a sentence quoted everywhere; it is skipped and
-//! counted (LSH still connects very large groups of near-identical copies).
+//! the larger, so pairs whose estimate is far below that are not worth an exact check. The
+//! `min_shared` samples must be held by at most [`PROPOSE_MAX`] documents each: a sample
+//! held by more is a sentence many stories use, and pairing all of its documents costs the
+//! square of their number; it still counts in the ratio. A sample held by more than `cap`
+//! documents is a template phrase or a sentence quoted everywhere; it is skipped and counted
+//! (LSH still connects very large groups of near-identical copies).
 //!
 //! A second, smaller index holds every shingle of each document's lead
 //! ([`LEAD_SHINGLES`]): a copy cut down to its first paragraph, perhaps with OCR noise, has
@@ -42,6 +45,18 @@ pub struct SampleStats {
     pub skipped_common: u64,
 }
 
+/// Postings of more documents than this do not propose pairs. A pair must share its minimum
+/// number of entries (samples or lead shingles) through postings of at most this many
+/// documents; the entries it shares through larger postings (up to the cap) then count
+/// towards its total for the ratio test. Pairing every two documents of a posting costs the
+/// square of its length, so bounding the proposing postings keeps the join linear in the
+/// corpus. In a million generated articles, where every sentence of the prose pool recurs
+/// in a hundred or more stories, postings of 128–255 documents made 1.6 G of the 1.7 G pair
+/// counts and most of the 23 M sample-only candidates, of which 2 % were copies (README
+/// § Performance). Copies share the entries particular to their story, which are held by
+/// about as many documents as the story has copies.
+pub const PROPOSE_MAX: usize = 128;
+
 /// Lead shingles two documents must share to become candidates.
 pub const LEAD_MIN_SHARED: u32 = 3;
 
@@ -64,18 +79,30 @@ pub fn containment_candidates(
         samples: samples.len() as u64,
         ..Default::default()
     };
-    let sample_pairs = shared_entries(&samples, features.len(), cap, &mut stats, |pair, count| {
-        let (a, b) = ((pair >> 32) as usize, pair as u32 as usize);
-        let smaller = per_doc[a].min(per_doc[b]) as f64;
-        count >= min_shared && count as f64 >= min_ratio * smaller
-    });
+    let sample_pairs = shared_entries(
+        &samples,
+        features.len(),
+        cap,
+        min_shared,
+        &mut stats,
+        |pair, count| {
+            let (a, b) = ((pair >> 32) as usize, pair as u32 as usize);
+            let smaller = per_doc[a].min(per_doc[b]) as f64;
+            count >= min_shared && count as f64 >= min_ratio * smaller
+        },
+    );
     drop(samples);
     let leads = index_entries(features, |f, _, pos| {
         ((pos as u32) << f.pos_shift) < LEAD_SHINGLES
     });
-    let lead_pairs = shared_entries(&leads, features.len(), cap, &mut stats, |_, count| {
-        count >= LEAD_MIN_SHARED
-    });
+    let lead_pairs = shared_entries(
+        &leads,
+        features.len(),
+        cap,
+        LEAD_MIN_SHARED,
+        &mut stats,
+        |_, count| count >= LEAD_MIN_SHARED,
+    );
     (union(sample_pairs, lead_pairs), stats)
 }
 
@@ -101,82 +128,254 @@ fn index_entries(
     entries
 }
 
-/// Pairs of documents that share entries, with how many; `accept(pair, count)` filters.
-/// Entries held by more than `cap` documents are skipped and counted.
+/// Pairs of documents that share at least `min_proposing` entries through postings of at
+/// most [`PROPOSE_MAX`] documents, filtered by `accept(pair, count)` on the count of all the
+/// entries they share; `accept` must not turn false as the count grows. Entries held by
+/// more than `cap` documents are skipped and counted.
 ///
-/// The join runs per document: each document walks the postings it is in and counts its
-/// partners with a larger index in a dense per-thread counter. That is the same number of
-/// steps as emitting every (pair, entry) and sorting them all, without the memory or the
-/// global sort; only the distinct partners of a document are sorted, so the output comes
-/// out sorted.
+/// The join runs per document: each document walks the proposing postings it is in and
+/// counts its partners with a larger index in a dense per-thread counter. That is the same
+/// number of steps as emitting every (pair, entry) and sorting them all, without the memory
+/// or the global sort; only the distinct partners of a document are sorted, so the output
+/// comes out sorted. The larger postings a partner shares are then looked up in a bitmap
+/// of the document's own.
 fn shared_entries(
     entries: &[u64],
     n_docs: usize,
     cap: usize,
+    min_proposing: u32,
     stats: &mut SampleStats,
     accept: impl Fn(u64, u32) -> bool + Sync,
 ) -> Vec<u64> {
     let doc = |e: u64| e as u32;
-    // Postings worth pairing: runs of 2..=cap documents sharing an entry.
-    let mut postings: Vec<&[u64]> = Vec::new();
+    // Postings worth pairing, runs of 2..=cap documents sharing an entry, split into those
+    // that propose pairs and those that only count.
+    let mut proposing: Vec<&[u64]> = Vec::new();
+    let mut counting: Vec<&[u64]> = Vec::new();
     for run in entries.chunk_by(|a, b| a >> 32 == b >> 32) {
-        if run.len() > cap {
-            stats.skipped_common += 1;
-        } else if run.len() >= 2 {
-            postings.push(run);
+        match run.len() {
+            0..=1 => {}
+            n if n <= PROPOSE_MAX.min(cap) => proposing.push(run),
+            n if n <= cap => counting.push(run),
+            _ => stats.skipped_common += 1,
         }
     }
-    // Each document's postings, as a compressed list: `by_doc[offsets[d]..offsets[d + 1]]`.
-    let mut offsets = vec![0usize; n_docs + 1];
-    for run in &postings {
-        for &e in run.iter() {
-            offsets[doc(e) as usize + 1] += 1;
-        }
-    }
-    for d in 0..n_docs {
-        offsets[d + 1] += offsets[d];
-    }
-    let mut by_doc = vec![0u32; offsets[n_docs]];
-    let mut fill = offsets.clone();
-    for (p, run) in postings.iter().enumerate() {
-        for &e in run.iter() {
-            let d = doc(e) as usize;
-            by_doc[fill[d]] = p as u32;
-            fill[d] += 1;
-        }
-    }
-    drop(fill);
+    let by_doc = DocPostings::new(&proposing, n_docs);
+    let counted = DocPostings::new(&counting, n_docs);
     (0..n_docs as u32)
         .into_par_iter()
-        .map_init(
-            || (vec![0u32; n_docs], Vec::new()),
-            |(counts, partners): &mut (Vec<u32>, Vec<u32>), a| {
-                for &p in &by_doc[offsets[a as usize]..offsets[a as usize + 1]] {
-                    for b in postings[p as usize].iter().map(|&e| doc(e)) {
-                        if b > a {
-                            if counts[b as usize] == 0 {
-                                partners.push(b);
-                            }
-                            counts[b as usize] += 1;
+        .map(|a| {
+            JOIN_SCRATCH.with_borrow_mut(|(counts, partners, marks)| {
+                if counts.len() < n_docs {
+                    counts.resize(n_docs, 0);
+                }
+                marks.fit(counting.len());
+                for &p in by_doc.of(a) {
+                    // A posting lists its documents in ascending order: the partners with a
+                    // larger index are the ones after `a`.
+                    let run = proposing[p as usize];
+                    let after = run.partition_point(|&e| doc(e) <= a);
+                    for b in run[after..].iter().map(|&e| doc(e)) {
+                        if counts[b as usize] == 0 {
+                            partners.push(b);
                         }
+                        counts[b as usize] += 1;
                     }
                 }
+                // Only partners met often enough through proposing postings go on; the
+                // others' counters are reset here.
+                partners.retain(|&b| {
+                    let keep = counts[b as usize] >= min_proposing;
+                    if !keep {
+                        counts[b as usize] = 0;
+                    }
+                    keep
+                });
                 partners.sort_unstable();
+                let mine = counted.of(a);
+                let mut marked = false;
                 let pairs: Vec<u64> = partners
                     .iter()
-                    .map(|&b| (pair_key(a, b), std::mem::take(&mut counts[b as usize])))
-                    .filter(|&(key, count)| accept(key, count))
-                    .map(|(key, _)| key)
+                    .map(|&b| (pair_key(a, b), std::mem::take(&mut counts[b as usize]), b))
+                    .filter(|&(key, shared, b)| {
+                        // `accept` only grows with the count, so the counting postings the
+                        // two share are looked up only when they could change the answer.
+                        let theirs = counted.of(b);
+                        let most = shared + mine.len().min(theirs.len()) as u32;
+                        if accept(key, shared) {
+                            return true;
+                        }
+                        if !accept(key, most) {
+                            return false;
+                        }
+                        if !marked {
+                            marks.set(mine, true);
+                            marked = true;
+                        }
+                        accept(key, shared + marks.count(theirs))
+                    })
+                    .map(|(key, _, _)| key)
                     .collect();
+                if marked {
+                    marks.set(mine, false);
+                }
                 partners.clear();
                 pairs
-            },
-        )
+            })
+        })
         .flatten_iter()
         .collect()
+}
+
+thread_local! {
+    /// Per thread: a counter per document (all zero between documents) and the partners
+    /// counted so far. Kept in a thread-local rather than made per rayon job: rayon splits a
+    /// parallel range into far more jobs than threads, and zeroing a counter of every document
+    /// for each job cost more at a million documents than the join itself.
+    static JOIN_SCRATCH: std::cell::RefCell<(Vec<u32>, Vec<u32>, Marks)> = Default::default();
+}
+
+/// The postings each document is in, as a compressed list: posting indices of document `d`
+/// are `list[offsets[d]..offsets[d + 1]]`, in posting order.
+struct DocPostings {
+    offsets: Vec<usize>,
+    list: Vec<u32>,
+}
+
+impl DocPostings {
+    fn new(postings: &[&[u64]], n_docs: usize) -> Self {
+        let doc = |e: u64| e as u32 as usize;
+        let mut offsets = vec![0usize; n_docs + 1];
+        for run in postings {
+            for &e in run.iter() {
+                offsets[doc(e) + 1] += 1;
+            }
+        }
+        for d in 0..n_docs {
+            offsets[d + 1] += offsets[d];
+        }
+        let mut list = vec![0u32; offsets[n_docs]];
+        let mut fill = offsets.clone();
+        for (p, run) in postings.iter().enumerate() {
+            for &e in run.iter() {
+                list[fill[doc(e)]] = p as u32;
+                fill[doc(e)] += 1;
+            }
+        }
+        DocPostings { offsets, list }
+    }
+
+    fn of(&self, d: u32) -> &[u32] {
+        &self.list[self.offsets[d as usize]..self.offsets[d as usize + 1]]
+    }
+}
+
+/// A set of posting indices as a bitmap: one document's counting postings are marked once,
+/// then each partner's list is looked up bit by bit, which is cheaper than merging the two
+/// lists again for every partner.
+#[derive(Default)]
+struct Marks(Vec<u64>);
+
+impl Marks {
+    /// Room for indices below `n`; all clear.
+    fn fit(&mut self, n: usize) {
+        if self.0.len() < n.div_ceil(64) {
+            self.0.resize(n.div_ceil(64), 0);
+        }
+    }
+
+    fn set(&mut self, indices: &[u32], on: bool) {
+        for &i in indices {
+            let (word, bit) = (i as usize / 64, 1u64 << (i % 64));
+            if on {
+                self.0[word] |= bit;
+            } else {
+                self.0[word] &= !bit;
+            }
+        }
+    }
+
+    /// How many of `indices` are marked.
+    fn count(&self, indices: &[u32]) -> u32 {
+        indices
+            .iter()
+            .map(|&i| (self.0[i as usize / 64] >> (i % 64)) as u32 & 1)
+            .sum()
+    }
 }
 
 /// Union of two sorted unique pair lists.
 pub fn union(a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
     merge_pair_lists(vec![(a, GroupStats::default()), (b, GroupStats::default())]).0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sorted index entries: each (entry, documents) becomes `entry << 32 | doc`.
+    fn entries(postings: &[(u64, Vec<u32>)]) -> Vec<u64> {
+        let mut e: Vec<u64> = postings
+            .iter()
+            .flat_map(|(h, docs)| docs.iter().map(move |&d| h << 32 | d as u64))
+            .collect();
+        e.sort_unstable();
+        e
+    }
+
+    /// The pairs `shared_entries` returns when `accept` needs `need` shared entries.
+    fn pairs_needing(e: &[u64], n: u32, cap: usize, need: u32) -> (Vec<u64>, SampleStats) {
+        let mut stats = SampleStats::default();
+        let pairs = shared_entries(e, n as usize, cap, 2, &mut stats, |_, c| c >= need);
+        (pairs, stats)
+    }
+
+    #[test]
+    fn common_entries_count_but_do_not_propose() {
+        let n = PROPOSE_MAX as u32 + 10;
+        let everyone: Vec<u32> = (0..n).collect();
+        // Entries 1 and 2 are held by every document: too many to propose pairs.
+        // Entries 3 and 4 are held by documents 0 and 1 only; entry 5 by 2 and 3 only.
+        let e = entries(&[
+            (1, everyone.clone()),
+            (2, everyone),
+            (3, vec![0, 1]),
+            (4, vec![0, 1]),
+            (5, vec![2, 3]),
+        ]);
+        // Every pair shares entries 1 and 2, but only 0 and 1 share two proposing entries;
+        // they share four in all.
+        assert_eq!(pairs_needing(&e, n, 500, 0).0, vec![pair_key(0, 1)]);
+        assert_eq!(pairs_needing(&e, n, 500, 4).0, vec![pair_key(0, 1)]);
+        assert_eq!(pairs_needing(&e, n, 500, 5).0, Vec::<u64>::new());
+        assert_eq!(pairs_needing(&e, n, 500, 0).1.skipped_common, 0);
+    }
+
+    #[test]
+    fn entries_over_the_cap_are_skipped_and_counted() {
+        let e = entries(&[(1, (0..10).collect()), (2, vec![0, 1]), (3, vec![0, 1])]);
+        let (pairs, stats) = pairs_needing(&e, 10, 5, 2);
+        assert_eq!(pairs, vec![pair_key(0, 1)]);
+        assert_eq!(stats.skipped_common, 1);
+        // Entry 1 does not count for 0 and 1 either.
+        assert_eq!(pairs_needing(&e, 10, 5, 3).0, Vec::<u64>::new());
+    }
+
+    #[test]
+    fn the_ratio_test_sees_the_common_entries() {
+        // Documents 0 and 1 share 2 rare entries and 3 common ones, some of the common ones
+        // held by documents the others are not in.
+        let n = PROPOSE_MAX as u32 + 20;
+        let postings: [(u64, Vec<u32>); 6] = [
+            (1, (0..n).collect()),
+            (2, (0..n - 5).collect()),
+            (3, (0..2).chain(10..n).collect()),
+            (4, (0..1).chain(2..n).collect()),
+            (5, vec![0, 1]),
+            (6, vec![0, 1]),
+        ];
+        let e = entries(&postings);
+        assert_eq!(pairs_needing(&e, n, 500, 5).0, vec![pair_key(0, 1)]);
+        assert_eq!(pairs_needing(&e, n, 500, 6).0, Vec::<u64>::new());
+    }
 }
