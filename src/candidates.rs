@@ -196,8 +196,17 @@ fn shared_entries(
             _ => stats.skipped_common += 1,
         }
     }
+    let (proposing, weights) = merge_identical(proposing);
     let by_doc = DocPostings::new(&proposing, n_docs);
     let counted = DocPostings::new(&counting, n_docs);
+    eprintln!(
+        "T proposing {} steps {}",
+        proposing.len(),
+        proposing
+            .iter()
+            .map(|r| (r.len() * r.len()) as u64)
+            .sum::<u64>()
+    );
     (0..n_docs as u32)
         .into_par_iter()
         .map(|a| {
@@ -209,13 +218,13 @@ fn shared_entries(
                 for &p in by_doc.of(a) {
                     // A posting lists its documents in ascending order: the partners with a
                     // larger index are the ones after `a`.
-                    let run = proposing[p as usize];
+                    let (run, weight) = (proposing[p as usize], weights[p as usize]);
                     let after = run.partition_point(|&e| doc(e) <= a);
                     for b in run[after..].iter().map(|&e| doc(e)) {
                         if counts[b as usize] == 0 {
                             partners.push(b);
                         }
-                        counts[b as usize] += 1;
+                        counts[b as usize] += weight;
                     }
                 }
                 // Only partners met often enough through proposing postings go on; the
@@ -269,6 +278,45 @@ thread_local! {
     /// parallel range into far more jobs than threads, and zeroing a counter of every document
     /// for each job cost more at a million documents than the join itself.
     static JOIN_SCRATCH: std::cell::RefCell<(Vec<u32>, Vec<u32>, Marks)> = Default::default();
+}
+
+/// Postings that list the same documents, merged into one with their number as its weight.
+/// The shingles of a sentence that several texts share all have the same posting, so a
+/// document walks each such set of partners once instead of once per shingle.
+fn merge_identical(postings: Vec<&[u64]>) -> (Vec<&[u64]>, Vec<u32>) {
+    let docs_hash = |run: &[u64]| {
+        run.iter()
+            .fold(run.len() as u64, |h, &e| fmix64(h ^ (e as u32 as u64)))
+    };
+    let same_docs = |x: &[u64], y: &[u64]| {
+        x.len() == y.len() && x.iter().zip(y).all(|(&a, &b)| a as u32 == b as u32)
+    };
+    let mut keyed: Vec<(u64, u32)> = postings
+        .par_iter()
+        .enumerate()
+        .map(|(i, run)| (docs_hash(run), i as u32))
+        .collect();
+    keyed.par_sort_unstable();
+    let mut merged: Vec<(u32, u32)> = Vec::with_capacity(postings.len());
+    for group in keyed.chunk_by(|x, y| x.0 == y.0) {
+        let start = merged.len();
+        for &(_, i) in group {
+            let run = postings[i as usize];
+            match merged[start..]
+                .iter_mut()
+                .find(|(first, _)| same_docs(postings[*first as usize], run))
+            {
+                Some((_, weight)) => *weight += 1,
+                None => merged.push((i, 1)),
+            }
+        }
+    }
+    // Back in entry order, so the output does not depend on the hash.
+    merged.sort_unstable();
+    merged
+        .into_iter()
+        .map(|(i, weight)| (postings[i as usize], weight))
+        .unzip()
 }
 
 /// The postings each document is in, as a compressed list: posting indices of document `d`
@@ -395,6 +443,25 @@ mod tests {
         assert_eq!(stats.skipped_common, 1);
         // Entry 1 does not count for 0 and 1 either.
         assert_eq!(pairs_needing(&e, 10, 5, 3).0, Vec::<u64>::new());
+    }
+
+    #[test]
+    fn identical_postings_are_walked_once_with_their_weight() {
+        // Entries 1–3 list the same documents, entry 4 a different set.
+        let e = entries(&[
+            (1, vec![0, 1, 2]),
+            (2, vec![0, 1, 2]),
+            (3, vec![0, 1, 2]),
+            (4, vec![0, 1]),
+        ]);
+        let runs: Vec<&[u64]> = e.chunk_by(|a, b| a >> 32 == b >> 32).collect();
+        let (merged, weights) = merge_identical(runs.clone());
+        assert_eq!(merged, vec![runs[0], runs[3]]);
+        assert_eq!(weights, vec![3, 1]);
+        // 0 and 1 share four entries, 0 and 2 three.
+        assert_eq!(pairs_needing(&e, 3, 500, 4).0, vec![pair_key(0, 1)]);
+        let all = vec![pair_key(0, 1), pair_key(0, 2), pair_key(1, 2)];
+        assert_eq!(pairs_needing(&e, 3, 500, 3).0, all);
     }
 
     #[test]
