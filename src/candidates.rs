@@ -199,14 +199,6 @@ fn shared_entries(
     let (proposing, weights) = merge_identical(proposing);
     let by_doc = DocPostings::new(&proposing, n_docs);
     let counted = DocPostings::new(&counting, n_docs);
-    eprintln!(
-        "T proposing {} steps {}",
-        proposing.len(),
-        proposing
-            .iter()
-            .map(|r| (r.len() * r.len()) as u64)
-            .sum::<u64>()
-    );
     (0..n_docs as u32)
         .into_par_iter()
         .map(|a| {
