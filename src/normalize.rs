@@ -24,7 +24,7 @@
 //! merging or splitting paragraphs does not change the word stream.
 
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
-use xxhash_rust::xxh3::xxh3_64_with_seed;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 /// One non-blank line of the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +70,57 @@ pub struct Tokenized {
     pub paragraphs: Vec<Paragraph>,
 }
 
+/// A text tokenized with spans whose lines another text may repeat (see
+/// [`Tokenizer::tokenize_like`]), with the index of its lines by their bytes.
+#[derive(Clone, Copy)]
+pub struct Known<'r> {
+    pub text: &'r str,
+    pub tok: &'r Tokenized,
+    pub lines: &'r LineIndex,
+}
+
+impl<'r> Known<'r> {
+    /// The line of the known text whose bytes (without its newline) are `raw`.
+    fn find(&self, raw: &str) -> Option<&'r Line> {
+        let h = xxh3_64(raw.as_bytes());
+        let by_hash = &self.lines.by_hash;
+        let first = by_hash.partition_point(|e| e.0 < h);
+        (by_hash[first..].iter().take_while(|e| e.0 == h))
+            .find(|e| &self.text[e.2 as usize..e.3 as usize] == raw)
+            .map(|e| &self.tok.lines[e.1 as usize])
+    }
+}
+
+/// The lines of a tokenized text by the hash of their bytes (see [`Known`]).
+#[derive(Debug, Default, Clone)]
+pub struct LineIndex {
+    /// Per line: hash of its bytes without the newline (and a carriage return before it, as
+    /// the tokenizer cuts lines), the line, and those bytes' range; sorted.
+    by_hash: Vec<(u64, u32, u32, u32)>,
+}
+
+impl LineIndex {
+    /// The index of `tok`, the tokens of `text`.
+    pub fn new(text: &str, tok: &Tokenized) -> Self {
+        let bytes = text.as_bytes();
+        let mut by_hash: Vec<(u64, u32, u32, u32)> = (tok.lines.iter().enumerate())
+            .map(|(l, line)| {
+                // Only whitespace lies between a line's trimmed bytes and its newlines.
+                let (start, end) = (line.start as usize, line.end as usize);
+                let from = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |i| i + 1);
+                let mut to = memchr::memchr(b'\n', &bytes[end..]).map_or(bytes.len(), |i| end + i);
+                if to > from && bytes[to - 1] == b'\r' {
+                    to -= 1;
+                }
+                let h = xxh3_64(&bytes[from..to]);
+                (h, l as u32, from as u32, to as u32)
+            })
+            .collect();
+        by_hash.sort_unstable();
+        LineIndex { by_hash }
+    }
+}
+
 /// Seeded tokenizer; reusable across texts to avoid reallocating its buffers.
 pub struct Tokenizer {
     seed: u64,
@@ -101,6 +152,18 @@ impl Tokenizer {
 
     /// Tokenize `text` into `out` (cleared first).
     pub fn tokenize(&mut self, text: &str, out: &mut Tokenized) {
+        self.tokenize_lines(text, out, None);
+    }
+
+    /// [`Tokenizer::tokenize`] for a text that repeats lines of `known`: a line whose bytes
+    /// are those of a line of `known` gets that line's tokens, spans (moved to where it
+    /// is), hash and sentence ending, the same as tokenizing it would give: a line's tokens
+    /// depend on its own bytes alone. Copies of one story share most of their lines.
+    pub fn tokenize_like(&mut self, text: &str, out: &mut Tokenized, known: Known) {
+        self.tokenize_lines(text, out, Some(known));
+    }
+
+    fn tokenize_lines(&mut self, text: &str, out: &mut Tokenized, known: Option<Known>) {
         out.tokens.clear();
         out.token_spans.clear();
         out.lines.clear();
@@ -112,7 +175,7 @@ impl Tokenizer {
             while !text.is_char_boundary(cut) {
                 cut -= 1;
             }
-            return self.tokenize(&text[..cut], out);
+            return self.tokenize_lines(&text[..cut], out, known);
         }
         byte_classes(bytes, &mut self.ascii_word, &mut self.may_start);
         let mut blank_seen = false; // a blank line separates two non-blank lines somewhere
@@ -133,21 +196,31 @@ impl Tokenizer {
                 }
             } else {
                 let tok_start = out.tokens.len() as u32;
-                self.words(text, line_start..content_end, out);
-                let tok_end = out.tokens.len() as u32;
-                let hash = if tok_end > tok_start {
-                    line_hash(&out.tokens[tok_start as usize..tok_end as usize])
-                } else {
-                    0
-                };
+                let start = (line_start + (raw.len() - raw.trim_start().len())) as u32;
                 let trimmed = raw.trim_end();
+                let (hash, ends) = match known.and_then(|k| Some((k, k.find(raw)?))) {
+                    Some((k, same)) => {
+                        self.copy_line(k, same, start, out);
+                        (same.hash, same.ends_sentence)
+                    }
+                    None => {
+                        self.words(text, line_start..content_end, out);
+                        let words = &out.tokens[tok_start as usize..];
+                        let hash = if words.is_empty() {
+                            0
+                        } else {
+                            line_hash(words)
+                        };
+                        (hash, ends_sentence(trimmed))
+                    }
+                };
                 out.lines.push(Line {
-                    start: (line_start + (raw.len() - raw.trim_start().len())) as u32,
+                    start,
                     end: (line_start + trimmed.len()) as u32,
                     tok_start,
-                    tok_end,
+                    tok_end: out.tokens.len() as u32,
                     hash,
-                    ends_sentence: ends_sentence(trimmed),
+                    ends_sentence: ends,
                     para: 0,
                 });
                 line_breaks.push(pending_blank);
@@ -171,6 +244,21 @@ impl Tokenizer {
         }
         if !out.lines.is_empty() {
             push_paragraph(out, para_start, out.lines.len());
+        }
+    }
+
+    /// Emit the tokens of `known`'s line `same`, whose bytes are those of the line being
+    /// tokenized, with their spans moved to that line (which starts, trimmed, at `start`).
+    fn copy_line(&self, known: Known, same: &Line, start: u32, out: &mut Tokenized) {
+        let words = same.tok_start as usize..same.tok_end as usize;
+        out.tokens
+            .extend_from_slice(&known.tok.tokens[words.clone()]);
+        if self.with_spans {
+            // Offsets modulo 2^32: the shift may be negative, the results are in range.
+            let shift = start.wrapping_sub(same.start);
+            let spans = known.tok.token_spans[words].iter();
+            (out.token_spans)
+                .extend(spans.map(|&(s, e)| (s.wrapping_add(shift), e.wrapping_add(shift))));
         }
     }
 
@@ -612,6 +700,35 @@ mod tests {
             .map(|&(s, e)| &text[s as usize..e as usize])
             .collect();
         assert_eq!(words, vec!["Don\u{2019}t", "go", "now"]);
+    }
+
+    #[test]
+    fn repeated_lines_tokenize_as_their_own() {
+        let known =
+            "Intro line.\r\n\n  \u{201c}Don\u{2019}t\u{201d} go \u{2014} now.  \nSame words\nx";
+        let texts = [
+            "  \u{201c}Don\u{2019}t\u{201d} go \u{2014} now.  \r\nSame words\r\n\nIntro line.",
+            "Other text.\n\n  \u{201c}Don\u{2019}t\u{201d} go \u{2014} now.  \nSame words",
+            "\u{201c}Don\u{2019}t\u{201d} go \u{2014} now.\nSame  words\n\n\nx\n",
+        ];
+        let mut t = Tokenizer::new(1).with_spans();
+        let mut k = Tokenized::default();
+        t.tokenize(known, &mut k);
+        let lines = LineIndex::new(known, &k);
+        let known = Known {
+            text: known,
+            tok: &k,
+            lines: &lines,
+        };
+        for text in texts {
+            let (mut plain, mut like) = (Tokenized::default(), Tokenized::default());
+            t.tokenize(text, &mut plain);
+            t.tokenize_like(text, &mut like, known);
+            assert_eq!(plain.tokens, like.tokens, "{text:?}");
+            assert_eq!(plain.token_spans, like.token_spans, "{text:?}");
+            assert_eq!(plain.lines, like.lines, "{text:?}");
+            assert_eq!(plain.paragraphs, like.paragraphs, "{text:?}");
+        }
     }
 
     #[test]

@@ -47,7 +47,7 @@ mod verdict;
 pub use verdict::Restyles;
 
 use crate::boilerplate::{BoilerplateModel, Furniture, SHORT_LINE, is_link_like};
-use crate::normalize::{Tokenized, Tokenizer};
+use crate::normalize::{Known, LineIndex, Tokenized, Tokenizer};
 use std::sync::OnceLock;
 use tokens::{NONE, Side, TokenMatch, match_tokens};
 
@@ -282,17 +282,34 @@ pub struct Article<'t> {
     /// Hashes of its lines with words, sorted; made when first asked for (a canonical is
     /// asked by all its copies).
     line_hashes: OnceLock<Vec<u64>>,
+    /// Its lines by their bytes, for tokenizing its copies (see [`Article::new_like`]);
+    /// made when first asked for.
+    line_index: OnceLock<LineIndex>,
 }
 
 impl<'t> Article<'t> {
     /// Tokenize `text` with `seed` (the scan's seed, so that learned furniture lines are
     /// recognised), label its furniture with `model` and prepare it for matching.
     pub fn new(text: &'t str, seed: u64, model: &BoilerplateModel) -> Self {
+        Self::build(text, seed, model, None)
+    }
+
+    /// [`Article::new`] for a text that may repeat lines of `like` (a copy of the same
+    /// story): the lines it repeats byte for byte are not tokenized again.
+    pub fn new_like(text: &'t str, seed: u64, model: &BoilerplateModel, like: &Article) -> Self {
+        Self::build(text, seed, model, Some(like))
+    }
+
+    fn build(text: &'t str, seed: u64, model: &BoilerplateModel, like: Option<&Article>) -> Self {
         let mut tok = Tokenized::default();
         // About one word per six bytes of news text: reserve once instead of growing.
         tok.tokens.reserve(text.len() / 6);
         tok.token_spans.reserve(text.len() / 6);
-        Tokenizer::new(seed).with_spans().tokenize(text, &mut tok);
+        let mut tokenizer = Tokenizer::new(seed).with_spans();
+        match like {
+            Some(like) => tokenizer.tokenize_like(text, &mut tok, like.known()),
+            None => tokenizer.tokenize(text, &mut tok),
+        }
         let furniture = model.classify(&tok);
         let any_learned = (furniture.iter())
             .any(|f| matches!(f, Some(Furniture::Common | Furniture::NearTemplate)));
@@ -304,6 +321,7 @@ impl<'t> Article<'t> {
             para_of: Vec::new(),
             any_learned,
             line_hashes: OnceLock::new(),
+            line_index: OnceLock::new(),
         };
         let ranges = || {
             article
@@ -338,6 +356,15 @@ impl<'t> Article<'t> {
     /// Text of a byte range.
     pub fn slice(&self, (start, end): (u32, u32)) -> &'t str {
         &self.text[start as usize..end as usize]
+    }
+
+    /// Its tokens and lines for tokenizing a copy.
+    fn known(&self) -> Known<'_> {
+        Known {
+            text: self.text,
+            tok: &self.tok,
+            lines: (self.line_index).get_or_init(|| LineIndex::new(self.text, &self.tok)),
+        }
     }
 
     /// Hashes of the lines with words, sorted (for membership tests by binary search).

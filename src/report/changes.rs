@@ -45,7 +45,8 @@ pub struct MemberChanges(pub Vec<Vec<Option<Summary>>>);
 
 impl MemberChanges {
     /// Align every member of `out.clusters` with its canonical. Clusters and their members
-    /// are aligned in parallel; each canonical is tokenized once. `seed` is the scan's, so
+    /// are aligned in parallel; each canonical is tokenized once, and a member's lines that
+    /// repeat the canonical's byte for byte are not tokenized again. `seed` is the scan's, so
     /// that the furniture learned by the scan (`out.boilerplate`) is recognised.
     pub fn compute(corpus: &Corpus, out: &ScanOutput, seed: u64, params: &AlignParams) -> Self {
         // Read from the file, not through the map: see `Corpus::text_read`.
@@ -61,7 +62,8 @@ impl MemberChanges {
                     .map(|m| {
                         (m.doc != c.canonical).then(|| {
                             let member_text = text(m.doc);
-                            let member = Article::new(&member_text, seed, &out.boilerplate);
+                            let member =
+                                Article::new_like(&member_text, seed, &out.boilerplate, &canonical);
                             summarize(&canonical, &member, params)
                         })
                     })
