@@ -540,29 +540,45 @@ struct Labeller<'x, 't> {
 
 impl<'x, 't> Labeller<'x, 't> {
     fn new(a: &'x Article<'t>, b: &'x Article<'t>, m: &'x TokenMatch, detail: Detail) -> Self {
-        let (para_a, para_b) = (&a.para_of, &b.para_of);
         let (size_a, size_b) = (a.side.sizes(), b.side.sizes());
         // Matched words per paragraph pair: runs in B order first (matches mostly come in
         // order), then the few runs merged.
         // About one run per linked B paragraph: reserve that rather than grow from empty.
         let mut runs: Vec<Link> = Vec::with_capacity(b.tok.paragraphs.len());
-        for (j, &i) in m.b_to_a.iter().enumerate() {
-            if i == NONE {
-                continue;
-            }
-            let (pa, pb) = (para_a[i as usize], para_b[j]);
-            let moved = m.moved[j] as u32;
-            match runs.last_mut() {
-                Some(l) if l.a == pa && l.b == pb => {
-                    l.w += 1;
-                    l.moved += moved;
+        let (b_to_a, moved) = (&m.b_to_a, &m.moved);
+        for (pb, para) in b.tok.paragraphs.iter().enumerate() {
+            let (mut j, end) = (para.tok_start as usize, para.tok_end as usize);
+            while j < end {
+                let i = b_to_a[j];
+                if i == NONE {
+                    j += 1;
+                    continue;
                 }
-                _ => runs.push(Link {
-                    a: pa,
-                    b: pb,
-                    w: 1,
-                    moved,
-                }),
+                // The words matched in order from here on that stay in both paragraphs: their
+                // paragraphs are looked up once.
+                let pa = a.para_of[i as usize];
+                let a_end = a.tok.paragraphs[pa as usize].tok_end;
+                let room = (end - j).min((a_end - i) as usize);
+                let run = 1
+                    + (b_to_a[j + 1..j + room].iter())
+                        .zip(i + 1..)
+                        .take_while(|(x, y)| *x == y)
+                        .count();
+                let w = run as u32;
+                let moved = moved[j..j + run].iter().map(|&x| x as u32).sum::<u32>();
+                j += run;
+                match runs.last_mut() {
+                    Some(l) if l.a == pa && l.b == pb as u32 => {
+                        l.w += w;
+                        l.moved += moved;
+                    }
+                    _ => runs.push(Link {
+                        a: pa,
+                        b: pb as u32,
+                        w,
+                        moved,
+                    }),
+                }
             }
         }
         runs.sort_unstable_by_key(|l| (l.a, l.b));
