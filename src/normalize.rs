@@ -79,32 +79,94 @@ pub struct Known<'r> {
     pub lines: &'r LineIndex,
 }
 
-impl<'r> Known<'r> {
-    /// The line of the known text whose bytes (without its newline) are `raw`.
-    fn find(&self, raw: &str) -> Option<&'r Line> {
-        let h = xxh3_64(raw.as_bytes());
-        let by_hash = &self.lines.by_hash;
-        let first = by_hash.partition_point(|e| e.0 < h);
-        (by_hash[first..].iter().take_while(|e| e.0 == h))
-            .find(|e| &self.text[e.2 as usize..e.3 as usize] == raw)
-            .map(|e| &self.tok.lines[e.1 as usize])
+/// How a line of another text repeats lines of a [`Known`] text. A line's tokens depend on
+/// its bytes alone, and after an ASCII space nothing of the bytes before it is pending:
+/// tokenizing starts afresh there, so the tokens after it depend on the bytes after it
+/// alone, and those before it on the bytes before it.
+enum Repeat {
+    /// All of it is known line `.0`.
+    Whole(usize),
+    /// Its bytes up to offset `p` begin known line `prefix.0` (`p` = `prefix.1`), and its
+    /// bytes from offset `q` end known line `suffix.0` (`q` = `suffix.1`), `p <= q`; each
+    /// cut right after an ASCII space shared with that line. None: no such part.
+    Ends {
+        prefix: Option<(usize, usize)>,
+        suffix: Option<(usize, usize)>,
+    },
+}
+
+impl Known<'_> {
+    /// How the line `raw` (its bytes without the newline) of another text repeats known lines.
+    fn repeat(&self, raw: &[u8]) -> Repeat {
+        let index = self.lines;
+        let bytes = |l: usize| {
+            let (from, to) = index.raw[l];
+            &self.text.as_bytes()[from as usize..to as usize]
+        };
+        if let Some(l) = same_hash(&index.whole, xxh3_64(raw)).find(|&l| bytes(l) == raw) {
+            return Repeat::Whole(l);
+        }
+        if raw.len() < END_BYTES {
+            return Repeat::Ends {
+                prefix: None,
+                suffix: None,
+            };
+        }
+        // The longest end shared with a line that has the same first (last) bytes, cut back
+        // to the space nearest inside it.
+        let longest = |of: &[(u64, u32)], key: &[u8], common: fn(&[u8], &[u8]) -> usize| {
+            (same_hash(of, xxh3_64(key)).map(|l| (common(raw, bytes(l)), l)))
+                .max_by_key(|&(n, l)| (n, std::cmp::Reverse(l)))
+        };
+        let (first, last) = (&raw[..END_BYTES], &raw[raw.len() - END_BYTES..]);
+        let prefix = longest(&index.first, first, common_prefix).and_then(|(n, l)| {
+            let space = memchr::memrchr(b' ', &raw[..n])?;
+            Some((l, space + 1))
+        });
+        let suffix = longest(&index.last, last, common_suffix).and_then(|(n, l)| {
+            let space = raw.len() - n + memchr::memchr(b' ', &raw[raw.len() - n..])?;
+            Some((l, space + 1))
+        });
+        // Ends that overlap: the suffix starts where the prefix ends, after a space that lies
+        // inside both.
+        let suffix = match (prefix, suffix) {
+            (Some((_, p)), Some((l, q))) if q < p => Some((l, p)),
+            _ => suffix,
+        };
+        Repeat::Ends { prefix, suffix }
     }
 }
 
-/// The lines of a tokenized text by the hash of their bytes (see [`Known`]).
+/// Bytes at either end of a line by which lines sharing a beginning (an end) are found.
+const END_BYTES: usize = 16;
+
+/// The lines of `entries` (sorted (hash, line) pairs) whose hash is `h`.
+fn same_hash(entries: &[(u64, u32)], h: u64) -> impl Iterator<Item = usize> + '_ {
+    let first = entries.partition_point(|e| e.0 < h);
+    (entries[first..].iter())
+        .take_while(move |e| e.0 == h)
+        .map(|e| e.1 as usize)
+}
+
+/// The lines of a tokenized text by their bytes (see [`Known`]).
 #[derive(Debug, Default, Clone)]
 pub struct LineIndex {
-    /// Per line: hash of its bytes without the newline (and a carriage return before it, as
-    /// the tokenizer cuts lines), the line, and those bytes' range; sorted.
-    by_hash: Vec<(u64, u32, u32, u32)>,
+    /// Per line: the range of its bytes without the newline (and a carriage return before
+    /// it, as the tokenizer cuts lines).
+    raw: Vec<(u32, u32)>,
+    /// (hash, line), sorted: of all its bytes, of its first and of its last [`END_BYTES`]
+    /// bytes (lines that have as many).
+    whole: Vec<(u64, u32)>,
+    first: Vec<(u64, u32)>,
+    last: Vec<(u64, u32)>,
 }
 
 impl LineIndex {
     /// The index of `tok`, the tokens of `text`.
     pub fn new(text: &str, tok: &Tokenized) -> Self {
         let bytes = text.as_bytes();
-        let mut by_hash: Vec<(u64, u32, u32, u32)> = (tok.lines.iter().enumerate())
-            .map(|(l, line)| {
+        let raw: Vec<(u32, u32)> = (tok.lines.iter())
+            .map(|line| {
                 // Only whitespace lies between a line's trimmed bytes and its newlines.
                 let (start, end) = (line.start as usize, line.end as usize);
                 let from = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |i| i + 1);
@@ -112,12 +174,25 @@ impl LineIndex {
                 if to > from && bytes[to - 1] == b'\r' {
                     to -= 1;
                 }
-                let h = xxh3_64(&bytes[from..to]);
-                (h, l as u32, from as u32, to as u32)
+                (from as u32, to as u32)
             })
             .collect();
-        by_hash.sort_unstable();
-        LineIndex { by_hash }
+        let hashes = |part: fn(&[u8]) -> Option<&[u8]>| {
+            let mut v: Vec<(u64, u32)> = (raw.iter().enumerate())
+                .filter_map(|(l, &(from, to))| {
+                    let key = part(&bytes[from as usize..to as usize])?;
+                    Some((xxh3_64(key), l as u32))
+                })
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        LineIndex {
+            whole: hashes(|b| Some(b)),
+            first: hashes(|b| b.get(..END_BYTES)),
+            last: hashes(|b| b.get(b.len().checked_sub(END_BYTES)?..)),
+            raw,
+        }
     }
 }
 
@@ -198,13 +273,38 @@ impl Tokenizer {
                 let tok_start = out.tokens.len() as u32;
                 let start = (line_start + (raw.len() - raw.trim_start().len())) as u32;
                 let trimmed = raw.trim_end();
-                let (hash, ends) = match known.and_then(|k| Some((k, k.find(raw)?))) {
-                    Some((k, same)) => {
-                        self.copy_line(k, same, start, out);
+                let (line_end, line_start) = (content_end as u32, line_start as u32);
+                let (hash, ends) = match known.map(|k| (k, k.repeat(raw.as_bytes()))) {
+                    Some((k, Repeat::Whole(l))) => {
+                        let shift = line_start.wrapping_sub(k.lines.raw[l].0);
+                        self.copy_tokens(k, l, (0, u32::MAX), shift, out);
+                        let same = &k.tok.lines[l];
                         (same.hash, same.ends_sentence)
                     }
-                    None => {
-                        self.words(text, line_start..content_end, out);
+                    repeat => {
+                        let (prefix, suffix) = match repeat {
+                            Some((k, Repeat::Ends { prefix, suffix })) => {
+                                (prefix.map(|e| (k, e)), suffix.map(|e| (k, e)))
+                            }
+                            _ => (None, None),
+                        };
+                        let (mut p, mut q) = (line_start, line_end);
+                        if let Some((k, (l, at))) = prefix {
+                            let shift = line_start.wrapping_sub(k.lines.raw[l].0);
+                            p = line_start + at as u32;
+                            // Up to the space.
+                            let hi = p.wrapping_sub(shift) - 1;
+                            self.copy_tokens(k, l, (0, hi), shift, out);
+                        }
+                        if let Some((_, (_, at))) = suffix {
+                            q = line_start + at as u32;
+                        }
+                        self.words(text, p as usize..q as usize, out);
+                        if let Some((k, (l, _))) = suffix {
+                            // Aligned at the line's end.
+                            let shift = line_end.wrapping_sub(k.lines.raw[l].1);
+                            self.copy_tokens(k, l, (q.wrapping_sub(shift), u32::MAX), shift, out);
+                        }
                         let words = &out.tokens[tok_start as usize..];
                         let hash = if words.is_empty() {
                             0
@@ -216,7 +316,7 @@ impl Tokenizer {
                 };
                 out.lines.push(Line {
                     start,
-                    end: (line_start + trimmed.len()) as u32,
+                    end: line_start + trimmed.len() as u32,
                     tok_start,
                     tok_end: out.tokens.len() as u32,
                     hash,
@@ -247,15 +347,26 @@ impl Tokenizer {
         }
     }
 
-    /// Emit the tokens of `known`'s line `same`, whose bytes are those of the line being
-    /// tokenized, with their spans moved to that line (which starts, trimmed, at `start`).
-    fn copy_line(&self, known: Known, same: &Line, start: u32, out: &mut Tokenized) {
-        let words = same.tok_start as usize..same.tok_end as usize;
+    /// Emit the tokens of `known`'s line `l` that lie in the bytes `lo..=hi` of its text,
+    /// with their spans moved by `shift` (modulo 2^32: it may be negative, the results are
+    /// in range). [`Repeat`] says why they are the tokens of the same bytes here.
+    fn copy_tokens(
+        &self,
+        known: Known,
+        l: usize,
+        (lo, hi): (u32, u32),
+        shift: u32,
+        out: &mut Tokenized,
+    ) {
+        let line = &known.tok.lines[l];
+        let all = line.tok_start as usize..line.tok_end as usize;
+        let spans = &known.tok.token_spans[all.clone()];
+        let from = spans.partition_point(|s| s.0 < lo);
+        let to = from + spans[from..].partition_point(|s| s.1 <= hi);
+        let words = all.start + from..all.start + to;
         out.tokens
             .extend_from_slice(&known.tok.tokens[words.clone()]);
         if self.with_spans {
-            // Offsets modulo 2^32: the shift may be negative, the results are in range.
-            let shift = start.wrapping_sub(same.start);
             let spans = known.tok.token_spans[words].iter();
             (out.token_spans)
                 .extend(spans.map(|&(s, e)| (s.wrapping_add(shift), e.wrapping_add(shift))));
@@ -571,6 +682,53 @@ pub fn ends_sentence(line: &str) -> bool {
     false
 }
 
+/// Length of the common prefix of `x` and `y`.
+pub fn common_prefix(x: &[u8], y: &[u8]) -> usize {
+    let n = x.len().min(y.len());
+    let (x, y) = (&x[..n], &y[..n]);
+    let mut k = 0;
+    // Eight bytes at a time: the first differing byte is the lowest set byte of the xor.
+    for (cx, cy) in x.chunks_exact(8).zip(y.chunks_exact(8)) {
+        let d = word(cx) ^ word(cy);
+        if d != 0 {
+            return k + (d.trailing_zeros() / 8) as usize;
+        }
+        k += 8;
+    }
+    k + x[k..]
+        .iter()
+        .zip(&y[k..])
+        .take_while(|(p, q)| p == q)
+        .count()
+}
+
+/// Length of the common suffix of `x` and `y`.
+pub fn common_suffix(x: &[u8], y: &[u8]) -> usize {
+    let n = x.len().min(y.len());
+    let (x, y) = (&x[x.len() - n..], &y[y.len() - n..]);
+    let mut k = 0;
+    // Eight bytes at a time from the end: the last differing byte is the highest set byte
+    // of the xor.
+    for (cx, cy) in x.rchunks_exact(8).zip(y.rchunks_exact(8)) {
+        let d = word(cx) ^ word(cy);
+        if d != 0 {
+            return k + (d.leading_zeros() / 8) as usize;
+        }
+        k += 8;
+    }
+    k + x[..n - k]
+        .iter()
+        .rev()
+        .zip(y[..n - k].iter().rev())
+        .take_while(|(p, q)| p == q)
+        .count()
+}
+
+/// Eight bytes as a little-endian integer.
+fn word(c: &[u8]) -> u64 {
+    u64::from_le_bytes(c.try_into().expect("8 bytes"))
+}
+
 /// Hash of a token sequence (order-sensitive), used for lines and whole documents.
 pub fn line_hash(tokens: &[u32]) -> u64 {
     let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ tokens.len() as u64;
@@ -704,12 +862,22 @@ mod tests {
 
     #[test]
     fn repeated_lines_tokenize_as_their_own() {
-        let known =
-            "Intro line.\r\n\n  \u{201c}Don\u{2019}t\u{201d} go \u{2014} now.  \nSame words\nx";
+        let known = "Intro line.\r\n\n  \u{201c}Don\u{2019}t\u{201d} go \u{2014} now.  \nSame words\nx\n\
+            The minister's office said on Tuesday it would not comment on the report.\n\
+            Officials in the capital declined to say when the talks would resume, sources said.";
         let texts = [
             "  \u{201c}Don\u{2019}t\u{201d} go \u{2014} now.  \r\nSame words\r\n\nIntro line.",
             "Other text.\n\n  \u{201c}Don\u{2019}t\u{201d} go \u{2014} now.  \nSame words",
             "\u{201c}Don\u{2019}t\u{201d} go \u{2014} now.\nSame  words\n\n\nx\n",
+            // Edited in the middle, at either end, or both ends kept with overlap.
+            "The minister's office said on Monday it would not comment on the report.\n\
+             The minister's office said on Tuesday it would not comment.\n\
+             A minister's office said on Tuesday it would not comment on the report.\n\
+             The minister's office said on Tuesday it would not comment on the report!\n\
+             The minister's office said on Tuesday it would it would not comment on the report.\n\
+             Officials in the capital declined to say when the talks would resume, sources said.x\n\
+             The minister\u{2019}s office said on Tuesday, \u{201c}no\u{201d} comment on the report.\n\
+             Officials in the capital declined, the minister's office said on Tuesday.",
         ];
         let mut t = Tokenizer::new(1).with_spans();
         let mut k = Tokenized::default();
@@ -729,6 +897,19 @@ mod tests {
             assert_eq!(plain.lines, like.lines, "{text:?}");
             assert_eq!(plain.paragraphs, like.paragraphs, "{text:?}");
         }
+    }
+
+    #[test]
+    fn common_ends() {
+        assert_eq!(common_prefix(b"abcdefghijkl", b"abcdefghijkX"), 11);
+        assert_eq!(common_prefix(b"abcdeXghijkl", b"abcdefghijkl"), 5);
+        assert_eq!(common_prefix(b"abc", b"abcdef"), 3);
+        assert_eq!(common_prefix(b"", b"a"), 0);
+        assert_eq!(common_suffix(b"Xbcdefghijkl", b"abcdefghijkl"), 11);
+        assert_eq!(common_suffix(b"abcdefgXijkl", b"abcdefghijkl"), 4);
+        assert_eq!(common_suffix(b"def", b"abcdef"), 3);
+        assert_eq!(common_suffix(b"zzabcdefghij", b"abcdefghij"), 10);
+        assert_eq!(common_suffix(b"a", b""), 0);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 use super::{Alignment, Article, Label, OpKind, Para, Partners, tokens::NONE};
 use crate::boilerplate::Furniture;
+use crate::normalize::common_prefix;
 use std::fmt::Write;
 
 /// Kinds of restyling seen between matched words (a small bit set).
@@ -186,27 +187,6 @@ pub(super) fn restyles(
         }
     }
     out
-}
-
-/// Length of the common prefix of `x` and `y`.
-fn common_prefix(x: &[u8], y: &[u8]) -> usize {
-    let n = x.len().min(y.len());
-    let (x, y) = (&x[..n], &y[..n]);
-    let mut k = 0;
-    // Eight bytes at a time: the first differing byte is the lowest set byte of the xor.
-    for (cx, cy) in x.chunks_exact(8).zip(y.chunks_exact(8)) {
-        let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("8 bytes"));
-        let d = word(cx) ^ word(cy);
-        if d != 0 {
-            return k + (d.trailing_zeros() / 8) as usize;
-        }
-        k += 8;
-    }
-    k + x[k..]
-        .iter()
-        .zip(&y[k..])
-        .take_while(|(p, q)| p == q)
-        .count()
 }
 
 /// "paragraph 4" / "paragraphs 4–6 and 9" for 1-based numbers (sorted).
@@ -616,14 +596,6 @@ mod tests {
         word_restyles("children\u{2019}s", "children's", &mut r);
         word_restyles("Hey", "HEY", &mut r);
         assert_eq!(r.names(), ["quotes", "case"]);
-    }
-
-    #[test]
-    fn common_prefixes() {
-        assert_eq!(common_prefix(b"abcdefghijkl", b"abcdefghijkX"), 11);
-        assert_eq!(common_prefix(b"abcdeXghijkl", b"abcdefghijkl"), 5);
-        assert_eq!(common_prefix(b"abc", b"abcdef"), 3);
-        assert_eq!(common_prefix(b"", b"a"), 0);
     }
 
     #[test]
