@@ -96,22 +96,28 @@ pub struct Side {
 }
 
 impl Side {
-    /// `tokens`, of which the token ranges `open` (ascending, each inside one paragraph) take
-    /// part in matching, with the token range of every paragraph.
-    pub fn new(
+    /// Make this the side of `tokens`, of which the token ranges `open` (ascending, each
+    /// inside one paragraph) take part in matching, with the token range of every paragraph;
+    /// the buffers are kept.
+    pub fn fill(
+        &mut self,
         tokens: &[u32],
         open: impl Iterator<Item = (u32, u32)>,
         paragraphs: impl ExactSizeIterator<Item = (u32, u32)>,
-    ) -> Self {
+    ) {
         let n = paragraphs.len();
-        let mut side = Side {
-            n_tokens: tokens.len(),
-            open_pos: Vec::with_capacity(tokens.len()),
-            open_tok: Vec::with_capacity(tokens.len()),
-            sizes: Vec::with_capacity(n),
-            whole: Vec::with_capacity(n),
-            whole_hashes: Vec::with_capacity(n),
-        };
+        let side = self;
+        side.n_tokens = tokens.len();
+        for v in [&mut side.open_pos, &mut side.open_tok] {
+            v.clear();
+            v.reserve(tokens.len());
+        }
+        for v in [&mut side.sizes, &mut side.whole_hashes] {
+            v.clear();
+            v.reserve(n);
+        }
+        side.whole.clear();
+        side.whole.reserve(n);
         let mut open = open.peekable();
         for r in paragraphs {
             let at = side.open_pos.len();
@@ -128,7 +134,6 @@ impl Side {
                 side.whole_hashes.push((h ^ (h >> 32)) as u32);
             }
         }
-        side
     }
 
     /// Per paragraph: how many of its tokens take part in matching.
@@ -563,7 +568,9 @@ mod tests {
         let side = |tokens: &[u32], ok: &[bool]| {
             let n = tokens.len() as u32;
             let open = (0..n).filter(|&i| ok[i as usize]).map(|i| (i, i + 1));
-            Side::new(tokens, open, [(0, n)].into_iter())
+            let mut side = Side::default();
+            side.fill(tokens, open, [(0, n)].into_iter());
+            side
         };
         match_tokens(&side(a, ok_a), &side(b, ok_b), 3, true, TokenMatch::clone)
     }
