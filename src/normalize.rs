@@ -103,8 +103,18 @@ impl Known<'_> {
             let (from, to) = index.raw[l];
             &self.text.as_bytes()[from as usize..to as usize]
         };
-        if let Some(l) = same_hash(&index.whole, xxh3_64(raw)).find(|&l| bytes(l) == raw) {
-            return Repeat::Whole(l);
+        // The known lines that begin with its first bytes (all of it, when it is short):
+        // one of them may be all of it, or share its longest beginning.
+        let first = &raw[..raw.len().min(END_BYTES)];
+        let mut prefix: Option<(usize, usize)> = None; // (bytes shared, line)
+        for l in same_hash(&index.first, xxh3_64(first)) {
+            let n = common_prefix(raw, bytes(l));
+            if n == raw.len() && n == bytes(l).len() {
+                return Repeat::Whole(l);
+            }
+            if prefix.is_none_or(|(m, _)| n > m) {
+                prefix = Some((n, l));
+            }
         }
         if raw.len() < END_BYTES {
             return Repeat::Ends {
@@ -112,18 +122,15 @@ impl Known<'_> {
                 suffix: None,
             };
         }
-        // The longest end shared with a line that has the same first (last) bytes, cut back
-        // to the space nearest inside it.
-        let longest = |of: &[(u64, u32)], key: &[u8], common: fn(&[u8], &[u8]) -> usize| {
-            (same_hash(of, xxh3_64(key)).map(|l| (common(raw, bytes(l)), l)))
-                .max_by_key(|&(n, l)| (n, std::cmp::Reverse(l)))
-        };
-        let (first, last) = (&raw[..END_BYTES], &raw[raw.len() - END_BYTES..]);
-        let prefix = longest(&index.first, first, common_prefix).and_then(|(n, l)| {
+        // The longest end shared, cut back to the space nearest inside it.
+        let prefix = prefix.and_then(|(n, l)| {
             let space = memchr::memrchr(b' ', &raw[..n])?;
             Some((l, space + 1))
         });
-        let suffix = longest(&index.last, last, common_suffix).and_then(|(n, l)| {
+        let longest_suffix = (same_hash(&index.last, xxh3_64(&raw[raw.len() - END_BYTES..])))
+            .map(|l| (common_suffix(raw, bytes(l)), l))
+            .max_by_key(|&(n, l)| (n, std::cmp::Reverse(l)));
+        let suffix = longest_suffix.and_then(|(n, l)| {
             let space = raw.len() - n + memchr::memchr(b' ', &raw[raw.len() - n..])?;
             Some((l, space + 1))
         });
@@ -154,9 +161,8 @@ pub struct LineIndex {
     /// Per line: the range of its bytes without the newline (and a carriage return before
     /// it, as the tokenizer cuts lines).
     raw: Vec<(u32, u32)>,
-    /// (hash, line), sorted: of all its bytes, of its first and of its last [`END_BYTES`]
-    /// bytes (lines that have as many).
-    whole: Vec<(u64, u32)>,
+    /// (hash, line), sorted: of its first [`END_BYTES`] bytes (all of them when it is
+    /// shorter), and of its last ones (lines that have as many).
     first: Vec<(u64, u32)>,
     last: Vec<(u64, u32)>,
 }
@@ -188,8 +194,7 @@ impl LineIndex {
             v
         };
         LineIndex {
-            whole: hashes(|b| Some(b)),
-            first: hashes(|b| b.get(..END_BYTES)),
+            first: hashes(|b| Some(&b[..b.len().min(END_BYTES)])),
             last: hashes(|b| b.get(b.len().checked_sub(END_BYTES)?..)),
             raw,
         }
