@@ -224,6 +224,10 @@ impl Tokenizer {
         }
     }
 
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
     /// Also record the byte span of every token (needed for alignment reports).
     pub fn with_spans(mut self) -> Self {
         self.with_spans = true;

@@ -283,6 +283,8 @@ const SPARE_BUFFERS: usize = 4;
 
 thread_local! {
     static SPARE: std::cell::RefCell<Vec<Buffers>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The tokenizer articles are made with on this thread, with its buffers.
+    static TOKENIZER: std::cell::Cell<Option<Tokenizer>> = const { std::cell::Cell::new(None) };
 }
 
 impl Drop for Article<'_> {
@@ -345,11 +347,14 @@ impl<'t> Article<'t> {
         // About one word per six bytes of news text: reserve once instead of growing.
         tok.tokens.reserve(text.len() / 6);
         tok.token_spans.reserve(text.len() / 6);
-        let mut tokenizer = Tokenizer::new(seed).with_spans();
+        let mut tokenizer = (TOKENIZER.take())
+            .filter(|t| t.seed() == seed)
+            .unwrap_or_else(|| Tokenizer::new(seed).with_spans());
         match like {
             Some(like) => tokenizer.tokenize_like(text, &mut tok, like.known()),
             None => tokenizer.tokenize(text, &mut tok),
         }
+        TOKENIZER.set(Some(tokenizer));
         let furniture = model.classify(&tok);
         let any_learned = (furniture.iter())
             .any(|f| matches!(f, Some(Furniture::Common | Furniture::NearTemplate)));
