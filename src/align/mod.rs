@@ -1034,13 +1034,16 @@ impl<'x, 't> Labeller<'x, 't> {
                 });
             }
         };
+        // With one paragraph a side, every word of the spans is the component's.
+        let single = ra.1 - ra.0 == 1 && rb.1 - rb.0 == 1;
+        let of_c = |of: &[usize], para_of: &[u32], t: usize| single || of[para_of[t] as usize] == c;
         for j in b_span.0..b_span.1 {
             let i = self.m.b_to_a[j];
-            if i == NONE || comp.of_b[self.b.para_of[j] as usize] != c {
+            if i == NONE || !of_c(&comp.of_b, &self.b.para_of, j) {
                 continue;
             }
             let i = i as usize;
-            if i < next_i || i >= a_span.1 || comp.of_a[self.a.para_of[i] as usize] != c {
+            if i < next_i || i >= a_span.1 || !of_c(&comp.of_a, &self.a.para_of, i) {
                 continue;
             }
             if next_i < i || next_j < j {
