@@ -23,6 +23,7 @@
 //! by single newlines when a text has no blank line at all. Tokens never see the layout, so
 //! merging or splitting paragraphs does not change the word stream.
 
+use std::ops::Range;
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
@@ -261,7 +262,21 @@ impl Tokenizer {
             }
             return self.tokenize_lines(&text[..cut], out, known);
         }
-        byte_classes(bytes, &mut self.ascii_word, &mut self.may_start);
+        let words = bytes.len() / 64 + 1;
+        for bits in [&mut self.ascii_word, &mut self.may_start] {
+            bits.clear();
+            bits.resize(words, 0);
+        }
+        // The words of a text like a known one are looked at only where it does not repeat
+        // the known lines: the bitmaps are made for those bytes alone.
+        if known.is_none() {
+            byte_classes(
+                bytes,
+                0..bytes.len(),
+                &mut self.ascii_word,
+                &mut self.may_start,
+            );
+        }
         let mut blank_seen = false; // a blank line separates two non-blank lines somewhere
         let mut pending_blank = false;
         let mut line_breaks: Vec<bool> = Vec::new(); // per line: blank line before it
@@ -308,7 +323,12 @@ impl Tokenizer {
                         if let Some((_, (_, at))) = suffix {
                             q = line_start + at as u32;
                         }
-                        self.words(text, p as usize..q as usize, out);
+                        let middle = p as usize..q as usize;
+                        if known.is_some() {
+                            let bits = (&mut self.ascii_word, &mut self.may_start);
+                            byte_classes(bytes, middle.clone(), bits.0, bits.1);
+                        }
+                        self.words(text, middle, out);
                         if let Some((k, (l, _))) = suffix {
                             // Aligned at the line's end.
                             let shift = line_end.wrapping_sub(k.lines.raw[l].1);
@@ -566,23 +586,20 @@ fn next_bit(bits: &[u64], from: usize, limit: usize, value: bool) -> usize {
     }
 }
 
-/// Per-byte class bitmaps of a text (see [`Tokenizer`]'s fields), sixteen bytes at a time
-/// where the CPU has SSE2.
-fn byte_classes(bytes: &[u8], ascii_word: &mut Vec<u64>, may_start: &mut Vec<u64>) {
-    let words = bytes.len() / 64 + 1;
-    ascii_word.clear();
-    ascii_word.resize(words, 0);
-    may_start.clear();
-    may_start.resize(words, 0);
+/// Set the bits of the bytes `range` of a text (and of a few bytes around it) in its class
+/// bitmaps (see [`Tokenizer`]'s fields; one bit per byte of the text, zero where not set),
+/// sixteen bytes at a time where the CPU has SSE2.
+fn byte_classes(bytes: &[u8], range: Range<usize>, ascii_word: &mut [u64], may_start: &mut [u64]) {
     let mut set = |at: usize, word: u64, high: u64| {
         ascii_word[at / 64] |= word << (at % 64);
         may_start[at / 64] |= (word | high) << (at % 64);
     };
-    let mut done = 0;
+    // From a multiple of sixteen, so that no group of sixteen bits straddles two words.
+    let mut done = range.start / 16 * 16;
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::*;
-        while done + 16 <= bytes.len() {
+        while done < range.end && done + 16 <= bytes.len() {
             // SAFETY: SSE2 is part of the x86_64 baseline, and the load reads the 16 bytes
             // `done..done + 16`, which are in bounds.
             let (word, high) = unsafe {
@@ -608,7 +625,7 @@ fn byte_classes(bytes: &[u8], ascii_word: &mut Vec<u64>, may_start: &mut Vec<u64
             done += 16;
         }
     }
-    for (i, &b) in bytes.iter().enumerate().skip(done) {
+    for (i, &b) in bytes.iter().enumerate().take(range.end).skip(done) {
         set(i, ASCII_WORD[b as usize] as u64, (b >= 0x80) as u64);
     }
 }
