@@ -71,6 +71,18 @@ impl TokenMatch {
         self.moved.resize(nb, false);
     }
 
+    /// Link the equally long token ranges `a` and `b` word for word, in order (not moved:
+    /// the flags are still those of `reset`).
+    fn link_range(&mut self, a: std::ops::Range<usize>, b: std::ops::Range<usize>) {
+        let fill = |v: &mut [u32], from: usize| {
+            for (t, x) in v.iter_mut().enumerate() {
+                *x = (from + t) as u32;
+            }
+        };
+        fill(&mut self.a_to_b[a.clone()], b.start);
+        fill(&mut self.b_to_a[b], a.start);
+    }
+
     fn link(&mut self, i: u32, j: u32, moved: bool) {
         self.a_to_b[i as usize] = j;
         self.b_to_a[j as usize] = i;
@@ -206,9 +218,7 @@ fn match_into(a: &Side, b: &Side, passes: usize, words: bool, d: &mut Differ, m:
         .collect();
     for &(x, y) in &whole {
         let (ra, rb) = (a.whole[x].0, b.whole[y].0);
-        for t in 0..ra.1 - ra.0 {
-            m.link(ra.0 + t, rb.0 + t, false);
-        }
+        m.link_range(ra.0 as usize..ra.1 as usize, rb.0 as usize..rb.1 as usize);
     }
     if !words {
         return;
