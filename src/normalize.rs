@@ -25,7 +25,7 @@
 
 use std::ops::Range;
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
-use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// One non-blank line of the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,7 +108,7 @@ impl Known<'_> {
         // one of them may be all of it, or share its longest beginning.
         let first = &raw[..raw.len().min(END_BYTES)];
         let mut prefix: Option<(usize, usize)> = None; // (bytes shared, line)
-        for l in same_hash(&index.first, xxh3_64(first)) {
+        for l in same_hash(&index.first, end_key(first)) {
             let n = common_prefix(raw, bytes(l));
             if n == raw.len() && n == bytes(l).len() {
                 return Repeat::Whole(l);
@@ -128,7 +128,7 @@ impl Known<'_> {
             let space = memchr::memrchr(b' ', &raw[..n])?;
             Some((l, space + 1))
         });
-        let longest_suffix = (same_hash(&index.last, xxh3_64(&raw[raw.len() - END_BYTES..])))
+        let longest_suffix = (same_hash(&index.last, end_key(&raw[raw.len() - END_BYTES..])))
             .map(|l| (common_suffix(raw, bytes(l)), l))
             .max_by_key(|&(n, l)| (n, std::cmp::Reverse(l)));
         let suffix = longest_suffix.and_then(|(n, l)| {
@@ -147,6 +147,13 @@ impl Known<'_> {
 
 /// Bytes at either end of a line by which lines sharing a beginning (an end) are found.
 const END_BYTES: usize = 16;
+
+/// Key of at most [`END_BYTES`] bytes (a line's first or last ones): the bytes read as two
+/// integers, mixed with their count. Lines found by it are compared byte by byte.
+fn end_key(bytes: &[u8]) -> u64 {
+    let (lo, hi) = lanes(bytes);
+    fmix64(lo ^ fmix64(hi ^ bytes.len() as u64))
+}
 
 /// The lines of `entries` (sorted (hash, line) pairs) whose hash is `h`.
 fn same_hash(entries: &[(u64, u32)], h: u64) -> impl Iterator<Item = usize> + '_ {
@@ -174,10 +181,15 @@ impl LineIndex {
         let bytes = text.as_bytes();
         let raw: Vec<(u32, u32)> = (tok.lines.iter())
             .map(|line| {
-                // Only whitespace lies between a line's trimmed bytes and its newlines.
-                let (start, end) = (line.start as usize, line.end as usize);
-                let from = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |i| i + 1);
-                let mut to = memchr::memchr(b'\n', &bytes[end..]).map_or(bytes.len(), |i| end + i);
+                // Only whitespace, a few bytes at most, lies between a line's trimmed bytes and
+                // its newlines.
+                let (mut from, mut to) = (line.start as usize, line.end as usize);
+                while from > 0 && bytes[from - 1] != b'\n' {
+                    from -= 1;
+                }
+                while to < bytes.len() && bytes[to] != b'\n' {
+                    to += 1;
+                }
                 if to > from && bytes[to - 1] == b'\r' {
                     to -= 1;
                 }
@@ -185,12 +197,11 @@ impl LineIndex {
             })
             .collect();
         let hashes = |part: fn(&[u8]) -> Option<&[u8]>| {
-            let mut v: Vec<(u64, u32)> = (raw.iter().enumerate())
-                .filter_map(|(l, &(from, to))| {
-                    let key = part(&bytes[from as usize..to as usize])?;
-                    Some((xxh3_64(key), l as u32))
-                })
-                .collect();
+            let mut v: Vec<(u64, u32)> = Vec::with_capacity(raw.len());
+            v.extend((raw.iter().enumerate()).filter_map(|(l, &(from, to))| {
+                let key = part(&bytes[from as usize..to as usize])?;
+                Some((end_key(key), l as u32))
+            }));
             v.sort_unstable();
             v
         };
