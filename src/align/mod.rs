@@ -313,9 +313,11 @@ pub struct Article<'t> {
     side: Side,
     /// Per token: its paragraph.
     para_of: Vec<u32>,
-    /// Some line is learned soft furniture (see [`Soft::Learned`]); most texts have none, and
-    /// then no link needs the story-span test of `inside_story`.
-    any_learned: bool,
+    /// Per paragraph: it holds learned soft furniture (see [`Soft::Learned`]) and no hard
+    /// furniture, so that its links count only inside the shared story. Empty when no
+    /// paragraph does, as in most texts: then no link needs the story-span test of
+    /// `inside_story`. Made once, as a canonical's is asked by every copy.
+    learned_soft: Vec<bool>,
     /// Hashes of its lines with words, sorted; made when first asked for (a canonical is
     /// asked by all its copies).
     line_hashes: OnceLock<Vec<u64>>,
@@ -364,7 +366,7 @@ impl<'t> Article<'t> {
             furniture,
             side,
             para_of,
-            any_learned,
+            learned_soft: Vec::new(),
             line_hashes: OnceLock::new(),
             line_index: OnceLock::new(),
         };
@@ -385,6 +387,14 @@ impl<'t> Article<'t> {
             para_of.resize(r.1 as usize, p as u32);
         }
         (article.side, article.para_of) = (side, para_of);
+        if any_learned {
+            let soft: Vec<bool> = (0..article.tok.paragraphs.len())
+                .map(|p| article.holds_learned_soft(p))
+                .collect();
+            if soft.contains(&true) {
+                article.learned_soft = soft;
+            }
+        }
         article
     }
 
@@ -443,9 +453,11 @@ impl<'t> Article<'t> {
     /// Paragraph `p` holds learned soft furniture and no hard furniture: its links count
     /// only inside the shared story.
     fn learned_soft(&self, p: usize) -> bool {
-        if !self.any_learned {
-            return false;
-        }
+        !self.learned_soft.is_empty() && self.learned_soft[p]
+    }
+
+    /// [`Article::learned_soft`] worked out from the lines.
+    fn holds_learned_soft(&self, p: usize) -> bool {
         let para = &self.tok.paragraphs[p];
         !self.hard_furniture(p)
             && (para.line_start as usize..para.line_end as usize)
@@ -1124,7 +1136,7 @@ fn push_one_sided(
 /// Drop the links of learned-soft paragraphs outside the shared story: the span, on each
 /// side, of the paragraphs linked without them.
 fn inside_story(links: Vec<Link>, a: &Article, b: &Article) -> Vec<Link> {
-    if !a.any_learned && !b.any_learned {
+    if a.learned_soft.is_empty() && b.learned_soft.is_empty() {
         return links;
     }
     let soft = |l: &Link| a.learned_soft(l.a as usize) || b.learned_soft(l.b as usize);
