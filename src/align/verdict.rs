@@ -158,29 +158,43 @@ pub(super) fn restyles(
                 // it, are equal and skipped; at a word that is not, the prefix starts anew
                 // after it. A restyled paragraph is one run whose words mostly agree.
                 let (ta, tb) = (a.text.as_bytes(), b.text.as_bytes());
-                let (mut base, mut common) = ((run_a.0, run_b.0), None);
-                for (i, j) in (i0..=i1).zip(j..=last) {
-                    let has_sep = j < last || tail;
-                    let end = |spans: &[(u32, u32)], k: usize| {
-                        if has_sep { spans[k + 1].0 } else { spans[k].1 }
+                // The run's words, and the word after it when the separator before it counts.
+                let n = last + 1 - j;
+                let with_next = n + usize::from(tail);
+                let (wa, wb) = (&sa[i0..i0 + with_next], &sb[j..j + with_next]);
+                // Where word `k` ends with its separator, on each side.
+                let ends = |k: usize| match k + 1 < with_next {
+                    true => (wa[k + 1].0, wb[k + 1].0),
+                    false => (wa[k].1, wb[k].1),
+                };
+                let (mut base, mut k) = ((run_a.0, run_b.0), 0);
+                while k < n {
+                    let same = common_prefix(
+                        &ta[base.0 as usize..run_a.1 as usize],
+                        &tb[base.1 as usize..run_b.1 as usize],
+                    );
+                    // Offsets from `base` agree where positions differ as the bases do.
+                    let (shift, limit) = (base.0.wrapping_sub(base.1), base.0 as usize + same);
+                    let equal = |k: usize| {
+                        let (ea, eb) = ends(k);
+                        wa[k].0.wrapping_sub(wb[k].0) == shift
+                            && wa[k].1.wrapping_sub(wb[k].1) == shift
+                            && ea.wrapping_sub(eb) == shift
+                            && ea as usize <= limit
                     };
-                    let (ea, eb) = (end(sa, i), end(sb, j));
-                    let same = *common.get_or_insert_with(|| {
-                        common_prefix(
-                            &ta[base.0 as usize..run_a.1 as usize],
-                            &tb[base.1 as usize..run_b.1 as usize],
-                        )
-                    });
-                    let at = |x: u32, y: u32| (x - base.0, y - base.1);
-                    let (w0, w1, e) = (at(sa[i].0, sb[j].0), at(sa[i].1, sb[j].1), at(ea, eb));
-                    if w0.0 == w0.1 && w1.0 == w1.1 && e.0 == e.1 && e.0 as usize <= same {
-                        continue;
+                    while k < n && equal(k) {
+                        k += 1;
                     }
+                    if k == n {
+                        break;
+                    }
+                    let (i, j) = (i0 + k, j + k);
                     word_restyles(a.slice(sa[i]), b.slice(sb[j]), &mut out);
-                    if has_sep {
+                    if k + 1 < with_next {
                         separator_restyles(a.slice(sep(sa, i)), b.slice(sep(sb, j)), &mut out);
                     }
-                    (base, common) = ((ea, eb), None);
+                    base = ends(k);
+                    k += 1;
                 }
             }
             j = last + 1;
