@@ -377,8 +377,16 @@ impl<'t> Article<'t> {
                 .iter()
                 .map(|p| (p.tok_start, p.tok_end))
         };
+        // The hash of a one-line paragraph's words is its line's.
+        let hashes = (article.tok.paragraphs.iter()).map(|p| {
+            (p.line_end == p.line_start + 1).then(|| article.tok.lines[p.line_start as usize].hash)
+        });
         let mut side = std::mem::take(&mut article.side);
-        side.fill(&article.tok.tokens, article.matchable(), ranges());
+        side.fill(
+            &article.tok.tokens,
+            article.matchable(),
+            ranges().zip(hashes),
+        );
         // Paragraphs cover the tokens in order.
         let mut para_of = std::mem::take(&mut article.para_of);
         para_of.clear();

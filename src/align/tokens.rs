@@ -109,13 +109,13 @@ pub struct Side {
 
 impl Side {
     /// Make this the side of `tokens`, of which the token ranges `open` (ascending, each
-    /// inside one paragraph) take part in matching, with the token range of every paragraph;
-    /// the buffers are kept.
+    /// inside one paragraph) take part in matching, with the token range of every paragraph
+    /// and, where known, `line_hash` of its tokens; the buffers are kept.
     pub fn fill(
         &mut self,
         tokens: &[u32],
         open: impl Iterator<Item = (u32, u32)>,
-        paragraphs: impl ExactSizeIterator<Item = (u32, u32)>,
+        paragraphs: impl ExactSizeIterator<Item = ((u32, u32), Option<u64>)>,
     ) {
         let n = paragraphs.len();
         let side = self;
@@ -131,7 +131,7 @@ impl Side {
         side.whole.clear();
         side.whole.reserve(n);
         let mut open = open.peekable();
-        for r in paragraphs {
+        for (r, hash) in paragraphs {
             let at = side.open_pos.len();
             while let Some((start, end)) = open.next_if(|o| o.0 < r.1) {
                 side.open_pos.extend(start..end);
@@ -141,7 +141,7 @@ impl Side {
             let size = (side.open_pos.len() - at) as u32;
             side.sizes.push(size);
             if size > 0 && size == r.1 - r.0 {
-                let h = line_hash(&tokens[r.0 as usize..r.1 as usize]);
+                let h = hash.unwrap_or_else(|| line_hash(&tokens[r.0 as usize..r.1 as usize]));
                 side.whole.push((r, at as u32));
                 side.whole_hashes.push((h ^ (h >> 32)) as u32);
             }
@@ -579,7 +579,7 @@ mod tests {
             let n = tokens.len() as u32;
             let open = (0..n).filter(|&i| ok[i as usize]).map(|i| (i, i + 1));
             let mut side = Side::default();
-            side.fill(tokens, open, [(0, n)].into_iter());
+            side.fill(tokens, open, [((0, n), None)].into_iter());
             side
         };
         match_tokens(&side(a, ok_a), &side(b, ok_b), 3, true, TokenMatch::clone)
