@@ -219,12 +219,18 @@ impl Corpus {
         #[cfg(unix)]
         if let Buffer::Mapped(_, file) = &self.buffers[span.buffer as usize] {
             use std::os::unix::fs::FileExt;
-            let mut bytes = vec![0u8; span.text.len()];
-            if file
-                .read_exact_at(&mut bytes, span.text.start as u64)
-                .is_ok()
-            {
-                return Cow::Owned(decode_text(&bytes, span.text_encoding).into_owned());
+            let text = READ_BUFFER.with_borrow_mut(|buffer| {
+                let n = span.text.len();
+                if buffer.len() < n {
+                    buffer.resize(n, 0);
+                }
+                let bytes = &mut buffer[..n];
+                let read = file.read_exact_at(bytes, span.text.start as u64);
+                read.ok()
+                    .map(|()| decode_text(bytes, span.text_encoding).into_owned())
+            });
+            if let Some(text) = text {
+                return Cow::Owned(text);
             }
         }
         self.text(doc)
@@ -359,6 +365,14 @@ fn map_file(file: &File) -> io::Result<Mmap> {
     // run; users who cannot accept it pass `--no-mmap` (`ReadOptions::mmap = false`).
     // Everything read from the map is re-validated before it is trusted as `str`.
     unsafe { Mmap::map(file) }
+}
+
+#[cfg(unix)]
+thread_local! {
+    /// This thread's buffer for [`Corpus::text_read`]: the bytes read are decoded into a
+    /// new string at once, so one buffer, grown to the longest text, serves every read
+    /// instead of a zeroed allocation per text.
+    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A document's text from the bytes of its span. The bytes were validated when read; they

@@ -23,6 +23,7 @@
 //! by single newlines when a text has no blank line at all. Tokens never see the layout, so
 //! merging or splitting paragraphs does not change the word stream.
 
+use std::ops::Range;
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
@@ -70,6 +71,148 @@ pub struct Tokenized {
     pub paragraphs: Vec<Paragraph>,
 }
 
+/// A text tokenized with spans whose lines another text may repeat (see
+/// [`Tokenizer::tokenize_like`]), with the index of its lines by their bytes.
+#[derive(Clone, Copy)]
+pub struct Known<'r> {
+    pub text: &'r str,
+    pub tok: &'r Tokenized,
+    pub lines: &'r LineIndex,
+}
+
+/// How a line of another text repeats lines of a [`Known`] text. A line's tokens depend on
+/// its bytes alone, and after an ASCII space nothing of the bytes before it is pending:
+/// tokenizing starts afresh there, so the tokens after it depend on the bytes after it
+/// alone, and those before it on the bytes before it.
+enum Repeat {
+    /// All of it is known line `.0`.
+    Whole(usize),
+    /// Its bytes up to offset `p` begin known line `prefix.0` (`p` = `prefix.1`), and its
+    /// bytes from offset `q` end known line `suffix.0` (`q` = `suffix.1`), `p <= q`; each
+    /// cut right after an ASCII space shared with that line. None: no such part.
+    Ends {
+        prefix: Option<(usize, usize)>,
+        suffix: Option<(usize, usize)>,
+    },
+}
+
+impl Known<'_> {
+    /// How the line `raw` (its bytes without the newline) of another text repeats known lines.
+    fn repeat(&self, raw: &[u8]) -> Repeat {
+        let index = self.lines;
+        let bytes = |l: usize| {
+            let (from, to) = index.raw[l];
+            &self.text.as_bytes()[from as usize..to as usize]
+        };
+        // The known lines that begin with its first bytes (all of it, when it is short):
+        // one of them may be all of it, or share its longest beginning.
+        let first = &raw[..raw.len().min(END_BYTES)];
+        let mut prefix: Option<(usize, usize)> = None; // (bytes shared, line)
+        for l in same_hash(&index.first, end_key(first)) {
+            let n = common_prefix(raw, bytes(l));
+            if n == raw.len() && n == bytes(l).len() {
+                return Repeat::Whole(l);
+            }
+            if prefix.is_none_or(|(m, _)| n > m) {
+                prefix = Some((n, l));
+            }
+        }
+        if raw.len() < END_BYTES {
+            return Repeat::Ends {
+                prefix: None,
+                suffix: None,
+            };
+        }
+        // The longest end shared, cut back to the space nearest inside it.
+        let prefix = prefix.and_then(|(n, l)| {
+            let space = memchr::memrchr(b' ', &raw[..n])?;
+            Some((l, space + 1))
+        });
+        let longest_suffix = (same_hash(&index.last, end_key(&raw[raw.len() - END_BYTES..])))
+            .map(|l| (common_suffix(raw, bytes(l)), l))
+            .max_by_key(|&(n, l)| (n, std::cmp::Reverse(l)));
+        let suffix = longest_suffix.and_then(|(n, l)| {
+            let space = raw.len() - n + memchr::memchr(b' ', &raw[raw.len() - n..])?;
+            Some((l, space + 1))
+        });
+        // Ends that overlap: the suffix starts where the prefix ends, after a space that lies
+        // inside both.
+        let suffix = match (prefix, suffix) {
+            (Some((_, p)), Some((l, q))) if q < p => Some((l, p)),
+            _ => suffix,
+        };
+        Repeat::Ends { prefix, suffix }
+    }
+}
+
+/// Bytes at either end of a line by which lines sharing a beginning (an end) are found.
+const END_BYTES: usize = 16;
+
+/// Key of at most [`END_BYTES`] bytes (a line's first or last ones): the bytes read as two
+/// integers, mixed with their count. Lines found by it are compared byte by byte.
+fn end_key(bytes: &[u8]) -> u64 {
+    let (lo, hi) = lanes(bytes);
+    fmix64(lo ^ fmix64(hi ^ bytes.len() as u64))
+}
+
+/// The lines of `entries` (sorted (hash, line) pairs) whose hash is `h`.
+fn same_hash(entries: &[(u64, u32)], h: u64) -> impl Iterator<Item = usize> + '_ {
+    let first = entries.partition_point(|e| e.0 < h);
+    (entries[first..].iter())
+        .take_while(move |e| e.0 == h)
+        .map(|e| e.1 as usize)
+}
+
+/// The lines of a tokenized text by their bytes (see [`Known`]).
+#[derive(Debug, Default, Clone)]
+pub struct LineIndex {
+    /// Per line: the range of its bytes without the newline (and a carriage return before
+    /// it, as the tokenizer cuts lines).
+    raw: Vec<(u32, u32)>,
+    /// (hash, line), sorted: of its first [`END_BYTES`] bytes (all of them when it is
+    /// shorter), and of its last ones (lines that have as many).
+    first: Vec<(u64, u32)>,
+    last: Vec<(u64, u32)>,
+}
+
+impl LineIndex {
+    /// The index of `tok`, the tokens of `text`.
+    pub fn new(text: &str, tok: &Tokenized) -> Self {
+        let bytes = text.as_bytes();
+        let raw: Vec<(u32, u32)> = (tok.lines.iter())
+            .map(|line| {
+                // Only whitespace, a few bytes at most, lies between a line's trimmed bytes and
+                // its newlines.
+                let (mut from, mut to) = (line.start as usize, line.end as usize);
+                while from > 0 && bytes[from - 1] != b'\n' {
+                    from -= 1;
+                }
+                while to < bytes.len() && bytes[to] != b'\n' {
+                    to += 1;
+                }
+                if to > from && bytes[to - 1] == b'\r' {
+                    to -= 1;
+                }
+                (from as u32, to as u32)
+            })
+            .collect();
+        let hashes = |part: fn(&[u8]) -> Option<&[u8]>| {
+            let mut v: Vec<(u64, u32)> = Vec::with_capacity(raw.len());
+            v.extend((raw.iter().enumerate()).filter_map(|(l, &(from, to))| {
+                let key = part(&bytes[from as usize..to as usize])?;
+                Some((end_key(key), l as u32))
+            }));
+            v.sort_unstable();
+            v
+        };
+        LineIndex {
+            first: hashes(|b| Some(&b[..b.len().min(END_BYTES)])),
+            last: hashes(|b| b.get(b.len().checked_sub(END_BYTES)?..)),
+            raw,
+        }
+    }
+}
+
 /// Seeded tokenizer; reusable across texts to avoid reallocating its buffers.
 pub struct Tokenizer {
     seed: u64,
@@ -93,6 +236,10 @@ impl Tokenizer {
         }
     }
 
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
     /// Also record the byte span of every token (needed for alignment reports).
     pub fn with_spans(mut self) -> Self {
         self.with_spans = true;
@@ -101,6 +248,18 @@ impl Tokenizer {
 
     /// Tokenize `text` into `out` (cleared first).
     pub fn tokenize(&mut self, text: &str, out: &mut Tokenized) {
+        self.tokenize_lines(text, out, None);
+    }
+
+    /// [`Tokenizer::tokenize`] for a text that repeats lines of `known`: a line whose bytes
+    /// are those of a line of `known` gets that line's tokens, spans (moved to where it
+    /// is), hash and sentence ending, the same as tokenizing it would give: a line's tokens
+    /// depend on its own bytes alone. Copies of one story share most of their lines.
+    pub fn tokenize_like(&mut self, text: &str, out: &mut Tokenized, known: Known) {
+        self.tokenize_lines(text, out, Some(known));
+    }
+
+    fn tokenize_lines(&mut self, text: &str, out: &mut Tokenized, known: Option<Known>) {
         out.tokens.clear();
         out.token_spans.clear();
         out.lines.clear();
@@ -112,9 +271,23 @@ impl Tokenizer {
             while !text.is_char_boundary(cut) {
                 cut -= 1;
             }
-            return self.tokenize(&text[..cut], out);
+            return self.tokenize_lines(&text[..cut], out, known);
         }
-        byte_classes(bytes, &mut self.ascii_word, &mut self.may_start);
+        let words = bytes.len() / 64 + 1;
+        for bits in [&mut self.ascii_word, &mut self.may_start] {
+            bits.clear();
+            bits.resize(words, 0);
+        }
+        // The words of a text like a known one are looked at only where it does not repeat
+        // the known lines: the bitmaps are made for those bytes alone.
+        if known.is_none() {
+            byte_classes(
+                bytes,
+                0..bytes.len(),
+                &mut self.ascii_word,
+                &mut self.may_start,
+            );
+        }
         let mut blank_seen = false; // a blank line separates two non-blank lines somewhere
         let mut pending_blank = false;
         let mut line_breaks: Vec<bool> = Vec::new(); // per line: blank line before it
@@ -133,21 +306,61 @@ impl Tokenizer {
                 }
             } else {
                 let tok_start = out.tokens.len() as u32;
-                self.words(text, line_start..content_end, out);
-                let tok_end = out.tokens.len() as u32;
-                let hash = if tok_end > tok_start {
-                    line_hash(&out.tokens[tok_start as usize..tok_end as usize])
-                } else {
-                    0
-                };
+                let start = (line_start + (raw.len() - raw.trim_start().len())) as u32;
                 let trimmed = raw.trim_end();
+                let (line_end, line_start) = (content_end as u32, line_start as u32);
+                let (hash, ends) = match known.map(|k| (k, k.repeat(raw.as_bytes()))) {
+                    Some((k, Repeat::Whole(l))) => {
+                        let shift = line_start.wrapping_sub(k.lines.raw[l].0);
+                        self.copy_tokens(k, l, (0, u32::MAX), shift, out);
+                        let same = &k.tok.lines[l];
+                        (same.hash, same.ends_sentence)
+                    }
+                    repeat => {
+                        let (prefix, suffix) = match repeat {
+                            Some((k, Repeat::Ends { prefix, suffix })) => {
+                                (prefix.map(|e| (k, e)), suffix.map(|e| (k, e)))
+                            }
+                            _ => (None, None),
+                        };
+                        let (mut p, mut q) = (line_start, line_end);
+                        if let Some((k, (l, at))) = prefix {
+                            let shift = line_start.wrapping_sub(k.lines.raw[l].0);
+                            p = line_start + at as u32;
+                            // Up to the space.
+                            let hi = p.wrapping_sub(shift) - 1;
+                            self.copy_tokens(k, l, (0, hi), shift, out);
+                        }
+                        if let Some((_, (_, at))) = suffix {
+                            q = line_start + at as u32;
+                        }
+                        let middle = p as usize..q as usize;
+                        if known.is_some() {
+                            let bits = (&mut self.ascii_word, &mut self.may_start);
+                            byte_classes(bytes, middle.clone(), bits.0, bits.1);
+                        }
+                        self.words(text, middle, out);
+                        if let Some((k, (l, _))) = suffix {
+                            // Aligned at the line's end.
+                            let shift = line_end.wrapping_sub(k.lines.raw[l].1);
+                            self.copy_tokens(k, l, (q.wrapping_sub(shift), u32::MAX), shift, out);
+                        }
+                        let words = &out.tokens[tok_start as usize..];
+                        let hash = if words.is_empty() {
+                            0
+                        } else {
+                            line_hash(words)
+                        };
+                        (hash, ends_sentence(trimmed))
+                    }
+                };
                 out.lines.push(Line {
-                    start: (line_start + (raw.len() - raw.trim_start().len())) as u32,
-                    end: (line_start + trimmed.len()) as u32,
+                    start,
+                    end: line_start + trimmed.len() as u32,
                     tok_start,
-                    tok_end,
+                    tok_end: out.tokens.len() as u32,
                     hash,
-                    ends_sentence: ends_sentence(trimmed),
+                    ends_sentence: ends,
                     para: 0,
                 });
                 line_breaks.push(pending_blank);
@@ -171,6 +384,32 @@ impl Tokenizer {
         }
         if !out.lines.is_empty() {
             push_paragraph(out, para_start, out.lines.len());
+        }
+    }
+
+    /// Emit the tokens of `known`'s line `l` that lie in the bytes `lo..=hi` of its text,
+    /// with their spans moved by `shift` (modulo 2^32: it may be negative, the results are
+    /// in range). [`Repeat`] says why they are the tokens of the same bytes here.
+    fn copy_tokens(
+        &self,
+        known: Known,
+        l: usize,
+        (lo, hi): (u32, u32),
+        shift: u32,
+        out: &mut Tokenized,
+    ) {
+        let line = &known.tok.lines[l];
+        let all = line.tok_start as usize..line.tok_end as usize;
+        let spans = &known.tok.token_spans[all.clone()];
+        let from = spans.partition_point(|s| s.0 < lo);
+        let to = from + spans[from..].partition_point(|s| s.1 <= hi);
+        let words = all.start + from..all.start + to;
+        out.tokens
+            .extend_from_slice(&known.tok.tokens[words.clone()]);
+        if self.with_spans {
+            let spans = known.tok.token_spans[words].iter();
+            (out.token_spans)
+                .extend(spans.map(|&(s, e)| (s.wrapping_add(shift), e.wrapping_add(shift))));
         }
     }
 
@@ -358,23 +597,20 @@ fn next_bit(bits: &[u64], from: usize, limit: usize, value: bool) -> usize {
     }
 }
 
-/// Per-byte class bitmaps of a text (see [`Tokenizer`]'s fields), sixteen bytes at a time
-/// where the CPU has SSE2.
-fn byte_classes(bytes: &[u8], ascii_word: &mut Vec<u64>, may_start: &mut Vec<u64>) {
-    let words = bytes.len() / 64 + 1;
-    ascii_word.clear();
-    ascii_word.resize(words, 0);
-    may_start.clear();
-    may_start.resize(words, 0);
+/// Set the bits of the bytes `range` of a text (and of a few bytes around it) in its class
+/// bitmaps (see [`Tokenizer`]'s fields; one bit per byte of the text, zero where not set),
+/// sixteen bytes at a time where the CPU has SSE2.
+fn byte_classes(bytes: &[u8], range: Range<usize>, ascii_word: &mut [u64], may_start: &mut [u64]) {
     let mut set = |at: usize, word: u64, high: u64| {
         ascii_word[at / 64] |= word << (at % 64);
         may_start[at / 64] |= (word | high) << (at % 64);
     };
-    let mut done = 0;
+    // From a multiple of sixteen, so that no group of sixteen bits straddles two words.
+    let mut done = range.start / 16 * 16;
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::*;
-        while done + 16 <= bytes.len() {
+        while done < range.end && done + 16 <= bytes.len() {
             // SAFETY: SSE2 is part of the x86_64 baseline, and the load reads the 16 bytes
             // `done..done + 16`, which are in bounds.
             let (word, high) = unsafe {
@@ -400,7 +636,7 @@ fn byte_classes(bytes: &[u8], ascii_word: &mut Vec<u64>, may_start: &mut Vec<u64
             done += 16;
         }
     }
-    for (i, &b) in bytes.iter().enumerate().skip(done) {
+    for (i, &b) in bytes.iter().enumerate().take(range.end).skip(done) {
         set(i, ASCII_WORD[b as usize] as u64, (b >= 0x80) as u64);
     }
 }
@@ -481,6 +717,53 @@ pub fn ends_sentence(line: &str) -> bool {
         }
     }
     false
+}
+
+/// Length of the common prefix of `x` and `y`.
+pub fn common_prefix(x: &[u8], y: &[u8]) -> usize {
+    let n = x.len().min(y.len());
+    let (x, y) = (&x[..n], &y[..n]);
+    let mut k = 0;
+    // Eight bytes at a time: the first differing byte is the lowest set byte of the xor.
+    for (cx, cy) in x.chunks_exact(8).zip(y.chunks_exact(8)) {
+        let d = word(cx) ^ word(cy);
+        if d != 0 {
+            return k + (d.trailing_zeros() / 8) as usize;
+        }
+        k += 8;
+    }
+    k + x[k..]
+        .iter()
+        .zip(&y[k..])
+        .take_while(|(p, q)| p == q)
+        .count()
+}
+
+/// Length of the common suffix of `x` and `y`.
+pub fn common_suffix(x: &[u8], y: &[u8]) -> usize {
+    let n = x.len().min(y.len());
+    let (x, y) = (&x[x.len() - n..], &y[y.len() - n..]);
+    let mut k = 0;
+    // Eight bytes at a time from the end: the last differing byte is the highest set byte
+    // of the xor.
+    for (cx, cy) in x.rchunks_exact(8).zip(y.rchunks_exact(8)) {
+        let d = word(cx) ^ word(cy);
+        if d != 0 {
+            return k + (d.leading_zeros() / 8) as usize;
+        }
+        k += 8;
+    }
+    k + x[..n - k]
+        .iter()
+        .rev()
+        .zip(y[..n - k].iter().rev())
+        .take_while(|(p, q)| p == q)
+        .count()
+}
+
+/// Eight bytes as a little-endian integer.
+fn word(c: &[u8]) -> u64 {
+    u64::from_le_bytes(c.try_into().expect("8 bytes"))
 }
 
 /// Hash of a token sequence (order-sensitive), used for lines and whole documents.
@@ -612,6 +895,58 @@ mod tests {
             .map(|&(s, e)| &text[s as usize..e as usize])
             .collect();
         assert_eq!(words, vec!["Don\u{2019}t", "go", "now"]);
+    }
+
+    #[test]
+    fn repeated_lines_tokenize_as_their_own() {
+        let known = "Intro line.\r\n\n  \u{201c}Don\u{2019}t\u{201d} go \u{2014} now.  \nSame words\nx\n\
+            The minister's office said on Tuesday it would not comment on the report.\n\
+            Officials in the capital declined to say when the talks would resume, sources said.";
+        let texts = [
+            "  \u{201c}Don\u{2019}t\u{201d} go \u{2014} now.  \r\nSame words\r\n\nIntro line.",
+            "Other text.\n\n  \u{201c}Don\u{2019}t\u{201d} go \u{2014} now.  \nSame words",
+            "\u{201c}Don\u{2019}t\u{201d} go \u{2014} now.\nSame  words\n\n\nx\n",
+            // Edited in the middle, at either end, or both ends kept with overlap.
+            "The minister's office said on Monday it would not comment on the report.\n\
+             The minister's office said on Tuesday it would not comment.\n\
+             A minister's office said on Tuesday it would not comment on the report.\n\
+             The minister's office said on Tuesday it would not comment on the report!\n\
+             The minister's office said on Tuesday it would it would not comment on the report.\n\
+             Officials in the capital declined to say when the talks would resume, sources said.x\n\
+             The minister\u{2019}s office said on Tuesday, \u{201c}no\u{201d} comment on the report.\n\
+             Officials in the capital declined, the minister's office said on Tuesday.",
+        ];
+        let mut t = Tokenizer::new(1).with_spans();
+        let mut k = Tokenized::default();
+        t.tokenize(known, &mut k);
+        let lines = LineIndex::new(known, &k);
+        let known = Known {
+            text: known,
+            tok: &k,
+            lines: &lines,
+        };
+        for text in texts {
+            let (mut plain, mut like) = (Tokenized::default(), Tokenized::default());
+            t.tokenize(text, &mut plain);
+            t.tokenize_like(text, &mut like, known);
+            assert_eq!(plain.tokens, like.tokens, "{text:?}");
+            assert_eq!(plain.token_spans, like.token_spans, "{text:?}");
+            assert_eq!(plain.lines, like.lines, "{text:?}");
+            assert_eq!(plain.paragraphs, like.paragraphs, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn common_ends() {
+        assert_eq!(common_prefix(b"abcdefghijkl", b"abcdefghijkX"), 11);
+        assert_eq!(common_prefix(b"abcdeXghijkl", b"abcdefghijkl"), 5);
+        assert_eq!(common_prefix(b"abc", b"abcdef"), 3);
+        assert_eq!(common_prefix(b"", b"a"), 0);
+        assert_eq!(common_suffix(b"Xbcdefghijkl", b"abcdefghijkl"), 11);
+        assert_eq!(common_suffix(b"abcdefgXijkl", b"abcdefghijkl"), 4);
+        assert_eq!(common_suffix(b"def", b"abcdef"), 3);
+        assert_eq!(common_suffix(b"zzabcdefghij", b"abcdefghij"), 10);
+        assert_eq!(common_suffix(b"a", b""), 0);
     }
 
     #[test]

@@ -47,7 +47,7 @@ mod verdict;
 pub use verdict::Restyles;
 
 use crate::boilerplate::{BoilerplateModel, Furniture, SHORT_LINE, is_link_like};
-use crate::normalize::{Tokenized, Tokenizer};
+use crate::normalize::{Known, LineIndex, Tokenized, Tokenizer};
 use std::sync::OnceLock;
 use tokens::{NONE, Side, TokenMatch, match_tokens};
 
@@ -267,6 +267,43 @@ impl Alignment {
     }
 }
 
+/// The vectors of an [`Article`] that are kept when it is dropped, for the next one made on
+/// the same thread: a scan makes an article for every member, and allocating and growing
+/// them anew each time was about a tenth of the cost of making one.
+#[derive(Default)]
+struct Buffers {
+    tok: Tokenized,
+    side: Side,
+    para_of: Vec<u32>,
+}
+
+/// At most this many [`Buffers`] are kept per thread (a canonical and a member, and a few
+/// more when the thread takes on other clusters while one waits).
+const SPARE_BUFFERS: usize = 4;
+
+thread_local! {
+    static SPARE: std::cell::RefCell<Vec<Buffers>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The tokenizer articles are made with on this thread, with its buffers.
+    static TOKENIZER: std::cell::Cell<Option<Tokenizer>> = const { std::cell::Cell::new(None) };
+}
+
+impl Drop for Article<'_> {
+    fn drop(&mut self) {
+        let buffers = Buffers {
+            tok: std::mem::take(&mut self.tok),
+            side: std::mem::take(&mut self.side),
+            para_of: std::mem::take(&mut self.para_of),
+        };
+        // When the thread is ending the pool may be gone; the buffers are freed then.
+        let _ = SPARE.try_with(|spare| {
+            let mut spare = spare.borrow_mut();
+            if spare.len() < SPARE_BUFFERS {
+                spare.push(buffers);
+            }
+        });
+    }
+}
+
 /// One text ready for alignment: its tokens with spans and its furniture lines.
 pub struct Article<'t> {
     text: &'t str,
@@ -276,23 +313,50 @@ pub struct Article<'t> {
     side: Side,
     /// Per token: its paragraph.
     para_of: Vec<u32>,
-    /// Some line is learned soft furniture (see [`Soft::Learned`]); most texts have none, and
-    /// then no link needs the story-span test of `inside_story`.
-    any_learned: bool,
+    /// Per paragraph: it holds learned soft furniture (see [`Soft::Learned`]) and no hard
+    /// furniture, so that its links count only inside the shared story. Empty when no
+    /// paragraph does, as in most texts: then no link needs the story-span test of
+    /// `inside_story`. Made once, as a canonical's is asked by every copy.
+    learned_soft: Vec<bool>,
     /// Hashes of its lines with words, sorted; made when first asked for (a canonical is
     /// asked by all its copies).
     line_hashes: OnceLock<Vec<u64>>,
+    /// Its lines by their bytes, for tokenizing its copies (see [`Article::new_like`]);
+    /// made when first asked for.
+    line_index: OnceLock<LineIndex>,
 }
 
 impl<'t> Article<'t> {
     /// Tokenize `text` with `seed` (the scan's seed, so that learned furniture lines are
     /// recognised), label its furniture with `model` and prepare it for matching.
     pub fn new(text: &'t str, seed: u64, model: &BoilerplateModel) -> Self {
-        let mut tok = Tokenized::default();
+        Self::build(text, seed, model, None)
+    }
+
+    /// [`Article::new`] for a text that may repeat lines of `like` (a copy of the same
+    /// story): the lines it repeats byte for byte are not tokenized again.
+    pub fn new_like(text: &'t str, seed: u64, model: &BoilerplateModel, like: &Article) -> Self {
+        Self::build(text, seed, model, Some(like))
+    }
+
+    fn build(text: &'t str, seed: u64, model: &BoilerplateModel, like: Option<&Article>) -> Self {
+        let spare = SPARE.with_borrow_mut(Vec::pop).unwrap_or_default();
+        let Buffers {
+            mut tok,
+            side,
+            para_of,
+        } = spare;
         // About one word per six bytes of news text: reserve once instead of growing.
         tok.tokens.reserve(text.len() / 6);
         tok.token_spans.reserve(text.len() / 6);
-        Tokenizer::new(seed).with_spans().tokenize(text, &mut tok);
+        let mut tokenizer = (TOKENIZER.take())
+            .filter(|t| t.seed() == seed)
+            .unwrap_or_else(|| Tokenizer::new(seed).with_spans());
+        match like {
+            Some(like) => tokenizer.tokenize_like(text, &mut tok, like.known()),
+            None => tokenizer.tokenize(text, &mut tok),
+        }
+        TOKENIZER.set(Some(tokenizer));
         let furniture = model.classify(&tok);
         let any_learned = (furniture.iter())
             .any(|f| matches!(f, Some(Furniture::Common | Furniture::NearTemplate)));
@@ -300,10 +364,11 @@ impl<'t> Article<'t> {
             text,
             tok,
             furniture,
-            side: Side::default(),
-            para_of: Vec::new(),
-            any_learned,
+            side,
+            para_of,
+            learned_soft: Vec::new(),
             line_hashes: OnceLock::new(),
+            line_index: OnceLock::new(),
         };
         let ranges = || {
             article
@@ -312,13 +377,32 @@ impl<'t> Article<'t> {
                 .iter()
                 .map(|p| (p.tok_start, p.tok_end))
         };
-        let side = Side::new(&article.tok.tokens, article.matchable(), ranges());
+        // The hash of a one-line paragraph's words is its line's.
+        let hashes = (article.tok.paragraphs.iter()).map(|p| {
+            (p.line_end == p.line_start + 1).then(|| article.tok.lines[p.line_start as usize].hash)
+        });
+        let mut side = std::mem::take(&mut article.side);
+        side.fill(
+            &article.tok.tokens,
+            article.matchable(),
+            ranges().zip(hashes),
+        );
         // Paragraphs cover the tokens in order.
-        let mut para_of = Vec::with_capacity(article.tok.tokens.len());
+        let mut para_of = std::mem::take(&mut article.para_of);
+        para_of.clear();
+        para_of.reserve(article.tok.tokens.len());
         for (p, r) in ranges().enumerate() {
             para_of.resize(r.1 as usize, p as u32);
         }
         (article.side, article.para_of) = (side, para_of);
+        if any_learned {
+            let soft: Vec<bool> = (0..article.tok.paragraphs.len())
+                .map(|p| article.holds_learned_soft(p))
+                .collect();
+            if soft.contains(&true) {
+                article.learned_soft = soft;
+            }
+        }
         article
     }
 
@@ -338,6 +422,15 @@ impl<'t> Article<'t> {
     /// Text of a byte range.
     pub fn slice(&self, (start, end): (u32, u32)) -> &'t str {
         &self.text[start as usize..end as usize]
+    }
+
+    /// Its tokens and lines for tokenizing a copy.
+    fn known(&self) -> Known<'_> {
+        Known {
+            text: self.text,
+            tok: &self.tok,
+            lines: (self.line_index).get_or_init(|| LineIndex::new(self.text, &self.tok)),
+        }
     }
 
     /// Hashes of the lines with words, sorted (for membership tests by binary search).
@@ -368,9 +461,11 @@ impl<'t> Article<'t> {
     /// Paragraph `p` holds learned soft furniture and no hard furniture: its links count
     /// only inside the shared story.
     fn learned_soft(&self, p: usize) -> bool {
-        if !self.any_learned {
-            return false;
-        }
+        !self.learned_soft.is_empty() && self.learned_soft[p]
+    }
+
+    /// [`Article::learned_soft`] worked out from the lines.
+    fn holds_learned_soft(&self, p: usize) -> bool {
         let para = &self.tok.paragraphs[p];
         !self.hard_furniture(p)
             && (para.line_start as usize..para.line_end as usize)
@@ -513,29 +608,45 @@ struct Labeller<'x, 't> {
 
 impl<'x, 't> Labeller<'x, 't> {
     fn new(a: &'x Article<'t>, b: &'x Article<'t>, m: &'x TokenMatch, detail: Detail) -> Self {
-        let (para_a, para_b) = (&a.para_of, &b.para_of);
         let (size_a, size_b) = (a.side.sizes(), b.side.sizes());
         // Matched words per paragraph pair: runs in B order first (matches mostly come in
         // order), then the few runs merged.
         // About one run per linked B paragraph: reserve that rather than grow from empty.
         let mut runs: Vec<Link> = Vec::with_capacity(b.tok.paragraphs.len());
-        for (j, &i) in m.b_to_a.iter().enumerate() {
-            if i == NONE {
-                continue;
-            }
-            let (pa, pb) = (para_a[i as usize], para_b[j]);
-            let moved = m.moved[j] as u32;
-            match runs.last_mut() {
-                Some(l) if l.a == pa && l.b == pb => {
-                    l.w += 1;
-                    l.moved += moved;
+        let (b_to_a, moved) = (&m.b_to_a, &m.moved);
+        for (pb, para) in b.tok.paragraphs.iter().enumerate() {
+            let (mut j, end) = (para.tok_start as usize, para.tok_end as usize);
+            while j < end {
+                let i = b_to_a[j];
+                if i == NONE {
+                    j += 1;
+                    continue;
                 }
-                _ => runs.push(Link {
-                    a: pa,
-                    b: pb,
-                    w: 1,
-                    moved,
-                }),
+                // The words matched in order from here on that stay in both paragraphs: their
+                // paragraphs are looked up once.
+                let pa = a.para_of[i as usize];
+                let a_end = a.tok.paragraphs[pa as usize].tok_end;
+                let room = (end - j).min((a_end - i) as usize);
+                let run = 1
+                    + (b_to_a[j + 1..j + room].iter())
+                        .zip(i + 1..)
+                        .take_while(|(x, y)| *x == y)
+                        .count();
+                let w = run as u32;
+                let moved = moved[j..j + run].iter().map(|&x| x as u32).sum::<u32>();
+                j += run;
+                match runs.last_mut() {
+                    Some(l) if l.a == pa && l.b == pb as u32 => {
+                        l.w += w;
+                        l.moved += moved;
+                    }
+                    _ => runs.push(Link {
+                        a: pa,
+                        b: pb as u32,
+                        w,
+                        moved,
+                    }),
+                }
             }
         }
         runs.sort_unstable_by_key(|l| (l.a, l.b));
@@ -943,13 +1054,16 @@ impl<'x, 't> Labeller<'x, 't> {
                 });
             }
         };
+        // With one paragraph a side, every word of the spans is the component's.
+        let single = ra.1 - ra.0 == 1 && rb.1 - rb.0 == 1;
+        let of_c = |of: &[usize], para_of: &[u32], t: usize| single || of[para_of[t] as usize] == c;
         for j in b_span.0..b_span.1 {
             let i = self.m.b_to_a[j];
-            if i == NONE || comp.of_b[self.b.para_of[j] as usize] != c {
+            if i == NONE || !of_c(&comp.of_b, &self.b.para_of, j) {
                 continue;
             }
             let i = i as usize;
-            if i < next_i || i >= a_span.1 || comp.of_a[self.a.para_of[i] as usize] != c {
+            if i < next_i || i >= a_span.1 || !of_c(&comp.of_a, &self.a.para_of, i) {
                 continue;
             }
             if next_i < i || next_j < j {
@@ -1030,7 +1144,7 @@ fn push_one_sided(
 /// Drop the links of learned-soft paragraphs outside the shared story: the span, on each
 /// side, of the paragraphs linked without them.
 fn inside_story(links: Vec<Link>, a: &Article, b: &Article) -> Vec<Link> {
-    if !a.any_learned && !b.any_learned {
+    if a.learned_soft.is_empty() && b.learned_soft.is_empty() {
         return links;
     }
     let soft = |l: &Link| a.learned_soft(l.a as usize) || b.learned_soft(l.b as usize);

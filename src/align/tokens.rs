@@ -71,6 +71,18 @@ impl TokenMatch {
         self.moved.resize(nb, false);
     }
 
+    /// Link the equally long token ranges `a` and `b` word for word, in order (not moved:
+    /// the flags are still those of `reset`).
+    fn link_range(&mut self, a: std::ops::Range<usize>, b: std::ops::Range<usize>) {
+        let fill = |v: &mut [u32], from: usize| {
+            for (t, x) in v.iter_mut().enumerate() {
+                *x = (from + t) as u32;
+            }
+        };
+        fill(&mut self.a_to_b[a.clone()], b.start);
+        fill(&mut self.b_to_a[b], a.start);
+    }
+
     fn link(&mut self, i: u32, j: u32, moved: bool) {
         self.a_to_b[i as usize] = j;
         self.b_to_a[j as usize] = i;
@@ -96,24 +108,30 @@ pub struct Side {
 }
 
 impl Side {
-    /// `tokens`, of which the token ranges `open` (ascending, each inside one paragraph) take
-    /// part in matching, with the token range of every paragraph.
-    pub fn new(
+    /// Make this the side of `tokens`, of which the token ranges `open` (ascending, each
+    /// inside one paragraph) take part in matching, with the token range of every paragraph
+    /// and, where known, `line_hash` of its tokens; the buffers are kept.
+    pub fn fill(
+        &mut self,
         tokens: &[u32],
         open: impl Iterator<Item = (u32, u32)>,
-        paragraphs: impl ExactSizeIterator<Item = (u32, u32)>,
-    ) -> Self {
+        paragraphs: impl ExactSizeIterator<Item = ((u32, u32), Option<u64>)>,
+    ) {
         let n = paragraphs.len();
-        let mut side = Side {
-            n_tokens: tokens.len(),
-            open_pos: Vec::with_capacity(tokens.len()),
-            open_tok: Vec::with_capacity(tokens.len()),
-            sizes: Vec::with_capacity(n),
-            whole: Vec::with_capacity(n),
-            whole_hashes: Vec::with_capacity(n),
-        };
+        let side = self;
+        side.n_tokens = tokens.len();
+        for v in [&mut side.open_pos, &mut side.open_tok] {
+            v.clear();
+            v.reserve(tokens.len());
+        }
+        for v in [&mut side.sizes, &mut side.whole_hashes] {
+            v.clear();
+            v.reserve(n);
+        }
+        side.whole.clear();
+        side.whole.reserve(n);
         let mut open = open.peekable();
-        for r in paragraphs {
+        for (r, hash) in paragraphs {
             let at = side.open_pos.len();
             while let Some((start, end)) = open.next_if(|o| o.0 < r.1) {
                 side.open_pos.extend(start..end);
@@ -123,12 +141,11 @@ impl Side {
             let size = (side.open_pos.len() - at) as u32;
             side.sizes.push(size);
             if size > 0 && size == r.1 - r.0 {
-                let h = line_hash(&tokens[r.0 as usize..r.1 as usize]);
+                let h = hash.unwrap_or_else(|| line_hash(&tokens[r.0 as usize..r.1 as usize]));
                 side.whole.push((r, at as u32));
                 side.whole_hashes.push((h ^ (h >> 32)) as u32);
             }
         }
-        side
     }
 
     /// Per paragraph: how many of its tokens take part in matching.
@@ -201,9 +218,7 @@ fn match_into(a: &Side, b: &Side, passes: usize, words: bool, d: &mut Differ, m:
         .collect();
     for &(x, y) in &whole {
         let (ra, rb) = (a.whole[x].0, b.whole[y].0);
-        for t in 0..ra.1 - ra.0 {
-            m.link(ra.0 + t, rb.0 + t, false);
-        }
+        m.link_range(ra.0 as usize..ra.1 as usize, rb.0 as usize..rb.1 as usize);
     }
     if !words {
         return;
@@ -305,12 +320,18 @@ fn keep_runs(pairs: &mut Vec<(u32, u32)>, min: usize) {
     pairs.truncate(kept);
 }
 
-/// Hash of a gram. Tokens are already hashes, so one multiply per token mixes enough; the
-/// table indexes by the high bits.
-fn gram(tokens: &[u32]) -> u64 {
-    tokens.iter().fold(tokens.len() as u64, |h, &t| {
+/// Hash of a gram of `K` tokens. Tokens are already hashes, so one multiply per token mixes
+/// enough; the table indexes by the high bits. The length is a constant so that the loop
+/// unrolls: every token of a range is hashed `K` times.
+fn gram<const K: usize>(tokens: &[u32; K]) -> u64 {
+    tokens.iter().fold(K as u64, |h, &t| {
         (h.rotate_left(32) ^ t as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
     })
+}
+
+/// The hashes of the `K`-grams of `tokens`, in order.
+fn grams<const K: usize>(tokens: &[u32]) -> impl Iterator<Item = u64> + '_ {
+    (tokens.windows(K)).map(|w| gram::<K>(w.try_into().expect("K tokens")))
 }
 
 /// A gram in the counting table of [`Differ::anchors`]; in use when its `epoch` is the
@@ -334,9 +355,12 @@ struct Differ {
     min_k: usize,
     table_grams: Vec<GramSlot>,
     epoch: u32,
-    b_grams: Vec<u64>,
+    /// Per gram of B, its slot in `table_grams`.
+    b_slots: Vec<u32>,
     candidates: Vec<(u32, u32)>,
+    /// Per chain length, the candidate ending the best chain so far, and its position in A.
     tails: Vec<usize>,
+    tail_pos: Vec<u32>,
     prev: Vec<usize>,
     /// The backbones of the ranges being aligned, innermost last.
     chains: Vec<(u32, u32)>,
@@ -369,7 +393,12 @@ impl Differ {
                 self.lcs(ma, mb, off);
             } else if depth < MAX_DEPTH {
                 let start = self.chains.len();
-                self.anchors(ma, mb, k);
+                match k {
+                    1 => self.anchors::<1>(ma, mb),
+                    2 => self.anchors::<2>(ma, mb),
+                    K_FIRST => self.anchors::<K_FIRST>(ma, mb),
+                    _ => unreachable!("grams have 1 to K_FIRST tokens"),
+                }
                 let end = self.chains.len();
                 if start < end {
                     let (mut ca, mut cb) = (0usize, 0usize);
@@ -404,8 +433,8 @@ impl Differ {
     /// in a, pos in b), the longest chain increasing in both. Grams are counted in an
     /// open-addressing table sized for the range (linear, no sort); candidates come out in
     /// B order.
-    fn anchors(&mut self, a: &[u32], b: &[u32], k: usize) {
-        if a.len() < k || b.len() < k {
+    fn anchors<const K: usize>(&mut self, a: &[u32], b: &[u32]) {
+        if a.len() < K || b.len() < K {
             return;
         }
         // At most half full. Slots of earlier calls are stale by their epoch, so the table is
@@ -429,8 +458,7 @@ impl Differ {
             }
             at
         };
-        for (i, w) in a.windows(k).enumerate() {
-            let h = gram(w);
+        for (i, h) in grams::<K>(a).enumerate() {
             let at = find(table, h);
             let slot = &mut table[at];
             if slot.epoch != epoch {
@@ -445,11 +473,11 @@ impl Differ {
                 slot.count_a = slot.count_a.saturating_add(1);
             }
         }
-        self.b_grams.clear();
-        for w in b.windows(k) {
-            let h = gram(w);
-            self.b_grams.push(h);
+        self.b_slots.clear();
+        for h in grams::<K>(b) {
             let at = find(table, h);
+            // Slots never move within a call: B's grams are looked up again by slot.
+            self.b_slots.push(at as u32);
             let slot = &mut table[at];
             if slot.epoch != epoch {
                 *slot = GramSlot {
@@ -463,8 +491,8 @@ impl Differ {
             slot.count_b = slot.count_b.saturating_add(1);
         }
         self.candidates.clear();
-        for (j, &h) in self.b_grams.iter().enumerate() {
-            let slot = table[find(table, h)];
+        for (j, &at) in self.b_slots.iter().enumerate() {
+            let slot = table[at as usize];
             if slot.count_a == 1 && slot.count_b == 1 {
                 self.candidates.push((slot.pos_a, j as u32));
             }
@@ -477,17 +505,24 @@ impl Differ {
     fn longest_increasing(&mut self) {
         let pairs = &self.candidates;
         self.tails.clear();
+        self.tail_pos.clear();
         self.prev.clear();
         self.prev.resize(pairs.len(), usize::MAX);
         for (n, p) in pairs.iter().enumerate() {
-            let len = self.tails.partition_point(|&t| pairs[t].0 < p.0);
+            // Anchors mostly come in order: then a candidate extends the longest chain.
+            let len = match self.tail_pos.last() {
+                Some(&last) if last < p.0 => self.tail_pos.len(),
+                _ => self.tail_pos.partition_point(|&t| t < p.0),
+            };
             if len > 0 {
                 self.prev[n] = self.tails[len - 1];
             }
             if len == self.tails.len() {
                 self.tails.push(n);
+                self.tail_pos.push(p.0);
             } else {
                 self.tails[len] = n;
+                self.tail_pos[len] = p.0;
             }
         }
         let start = self.chains.len();
@@ -543,7 +578,9 @@ mod tests {
         let side = |tokens: &[u32], ok: &[bool]| {
             let n = tokens.len() as u32;
             let open = (0..n).filter(|&i| ok[i as usize]).map(|i| (i, i + 1));
-            Side::new(tokens, open, [(0, n)].into_iter())
+            let mut side = Side::default();
+            side.fill(tokens, open, [((0, n), None)].into_iter());
+            side
         };
         match_tokens(&side(a, ok_a), &side(b, ok_b), 3, true, TokenMatch::clone)
     }

@@ -6,6 +6,7 @@
 
 use super::{Alignment, Article, Label, OpKind, Para, Partners, tokens::NONE};
 use crate::boilerplate::Furniture;
+use crate::normalize::common_prefix;
 use std::fmt::Write;
 
 /// Kinds of restyling seen between matched words (a small bit set).
@@ -157,29 +158,43 @@ pub(super) fn restyles(
                 // it, are equal and skipped; at a word that is not, the prefix starts anew
                 // after it. A restyled paragraph is one run whose words mostly agree.
                 let (ta, tb) = (a.text.as_bytes(), b.text.as_bytes());
-                let (mut base, mut common) = ((run_a.0, run_b.0), None);
-                for (i, j) in (i0..=i1).zip(j..=last) {
-                    let has_sep = j < last || tail;
-                    let end = |spans: &[(u32, u32)], k: usize| {
-                        if has_sep { spans[k + 1].0 } else { spans[k].1 }
+                // The run's words, and the word after it when the separator before it counts.
+                let n = last + 1 - j;
+                let with_next = n + usize::from(tail);
+                let (wa, wb) = (&sa[i0..i0 + with_next], &sb[j..j + with_next]);
+                // Where word `k` ends with its separator, on each side.
+                let ends = |k: usize| match k + 1 < with_next {
+                    true => (wa[k + 1].0, wb[k + 1].0),
+                    false => (wa[k].1, wb[k].1),
+                };
+                let (mut base, mut k) = ((run_a.0, run_b.0), 0);
+                while k < n {
+                    let same = common_prefix(
+                        &ta[base.0 as usize..run_a.1 as usize],
+                        &tb[base.1 as usize..run_b.1 as usize],
+                    );
+                    // Offsets from `base` agree where positions differ as the bases do.
+                    let (shift, limit) = (base.0.wrapping_sub(base.1), base.0 as usize + same);
+                    let equal = |k: usize| {
+                        let (ea, eb) = ends(k);
+                        wa[k].0.wrapping_sub(wb[k].0) == shift
+                            && wa[k].1.wrapping_sub(wb[k].1) == shift
+                            && ea.wrapping_sub(eb) == shift
+                            && ea as usize <= limit
                     };
-                    let (ea, eb) = (end(sa, i), end(sb, j));
-                    let same = *common.get_or_insert_with(|| {
-                        common_prefix(
-                            &ta[base.0 as usize..run_a.1 as usize],
-                            &tb[base.1 as usize..run_b.1 as usize],
-                        )
-                    });
-                    let at = |x: u32, y: u32| (x - base.0, y - base.1);
-                    let (w0, w1, e) = (at(sa[i].0, sb[j].0), at(sa[i].1, sb[j].1), at(ea, eb));
-                    if w0.0 == w0.1 && w1.0 == w1.1 && e.0 == e.1 && e.0 as usize <= same {
-                        continue;
+                    while k < n && equal(k) {
+                        k += 1;
                     }
+                    if k == n {
+                        break;
+                    }
+                    let (i, j) = (i0 + k, j + k);
                     word_restyles(a.slice(sa[i]), b.slice(sb[j]), &mut out);
-                    if has_sep {
+                    if k + 1 < with_next {
                         separator_restyles(a.slice(sep(sa, i)), b.slice(sep(sb, j)), &mut out);
                     }
-                    (base, common) = ((ea, eb), None);
+                    base = ends(k);
+                    k += 1;
                 }
             }
             j = last + 1;
@@ -188,64 +203,59 @@ pub(super) fn restyles(
     out
 }
 
-/// Length of the common prefix of `x` and `y`.
-fn common_prefix(x: &[u8], y: &[u8]) -> usize {
-    let n = x.len().min(y.len());
-    let (x, y) = (&x[..n], &y[..n]);
-    let mut k = 0;
-    // Eight bytes at a time: the first differing byte is the lowest set byte of the xor.
-    for (cx, cy) in x.chunks_exact(8).zip(y.chunks_exact(8)) {
-        let word = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("8 bytes"));
-        let d = word(cx) ^ word(cy);
-        if d != 0 {
-            return k + (d.trailing_zeros() / 8) as usize;
-        }
-        k += 8;
-    }
-    k + x[k..]
-        .iter()
-        .zip(&y[k..])
-        .take_while(|(p, q)| p == q)
-        .count()
-}
-
-/// "paragraph 4" / "paragraphs 4–6 and 9" for 1-based numbers (sorted).
-fn paragraphs(nums: &[u32]) -> String {
-    let word = if nums.len() == 1 {
-        "paragraph"
+/// Append "paragraph 4" / "paragraphs 4–6 and 9" for 1-based numbers (sorted) to `out`.
+fn push_paragraphs(out: &mut String, nums: &[u32]) {
+    out.push_str(if nums.len() == 1 {
+        "paragraph "
     } else {
-        "paragraphs"
-    };
-    format!("{word} {}", ranges(nums))
+        "paragraphs "
+    });
+    push_ranges(out, nums);
 }
 
-/// "4–6 and 9" for sorted numbers: the runs joined as [`join_and`] does, written into one
-/// String.
-fn ranges(nums: &[u32]) -> String {
+/// Append "4–6 and 9" for sorted numbers to `out`: the runs joined as [`push_joined`] does.
+fn push_ranges(out: &mut String, nums: &[u32]) {
     let runs = || nums.chunk_by(|x, y| y == &(x + 1));
-    let count = runs().count();
-    let mut out = String::new();
-    for (n, run) in runs().enumerate() {
+    push_joined(out, runs().count(), runs(), |out, run| {
+        push_span(out, run[0], run[run.len() - 1]);
+    });
+}
+
+/// Append "4" or "4–6" for the numbers `first..=last` to `out`.
+fn push_span(out: &mut String, first: u32, last: u32) {
+    if first == last {
+        write!(out, "{first}").expect("string");
+    } else {
+        write!(out, "{first}\u{2013}{last}").expect("string");
+    }
+}
+
+/// Append `items` (`count` of them), each written by `push`, joined as "x, y and z" to
+/// `out`.
+fn push_joined<T>(
+    out: &mut String,
+    count: usize,
+    items: impl Iterator<Item = T>,
+    mut push: impl FnMut(&mut String, T),
+) {
+    for (n, item) in items.enumerate() {
         match n {
             0 => {}
             _ if n + 1 == count => out.push_str(" and "),
             _ => out.push_str(", "),
         }
-        let (first, last) = (run[0], run[run.len() - 1]);
-        if first == last {
-            write!(out, "{first}").expect("string");
-        } else {
-            write!(out, "{first}\u{2013}{last}").expect("string");
-        }
+        push(out, item);
     }
-    out
 }
 
-fn join_and(parts: &[String]) -> String {
-    match parts {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+/// The verdict being written: "B " before its first clause, "; " between clauses.
+struct Clauses(String);
+
+impl Clauses {
+    /// Where the next clause goes.
+    fn next(&mut self) -> &mut String {
+        self.0.push_str(if self.0.is_empty() { "B " } else { "; " });
+        &mut self.0
     }
 }
 
@@ -293,40 +303,52 @@ fn numbered(paras: &[Para], pred: impl Fn(usize, &Para) -> bool) -> Vec<u32> {
 }
 
 /// What B keeps of A (A's links are `pa`) and where it stops.
-fn keeps_clause(al: &Alignment, pa: &Partners) -> Option<String> {
+fn keeps_clause(al: &Alignment, pa: &Partners, v: &mut Clauses) {
     let n = al.a_body_paragraphs;
     let linked = |i: usize| !pa.of(i).is_empty();
     let dropped = numbered(&al.a, |_, p| p.label == Label::Dropped);
     let partial = numbered(&al.a, |i, p| linked(i) && p.kept < super::PARTIAL);
-    let in_part = if partial.is_empty() {
-        String::new()
-    } else {
-        format!(" ({} only in part)", ranges(&partial))
+    let in_part = |out: &mut String| {
+        if !partial.is_empty() {
+            out.push_str(" (");
+            push_ranges(out, &partial);
+            out.push_str(" only in part)");
+        }
     };
     match al.truncated_after {
-        Some(t) if dropped.iter().all(|&d| d > t) => Some(format!(
-            "is A truncated after paragraph {t} of {n}{in_part}"
-        )),
+        Some(t) if dropped.iter().all(|&d| d > t) => {
+            let out = v.next();
+            write!(out, "is A truncated after paragraph {t} of {n}").expect("string");
+            in_part(out);
+        }
         _ if !dropped.is_empty() => {
             let kept = numbered(&al.a, |i, _| linked(i));
-            let mut s = if kept.is_empty() {
-                "keeps no paragraph of A".to_string()
+            let out = v.next();
+            if kept.is_empty() {
+                out.push_str("keeps no paragraph of A");
             } else {
-                format!("keeps {} of {n}{in_part}", paragraphs(&kept))
-            };
-            write!(s, ", drops {}", ranges(&dropped)).expect("string");
-            if let Some(t) = al.truncated_after {
-                write!(s, " (truncated after paragraph {t})").expect("string");
+                out.push_str("keeps ");
+                push_paragraphs(out, &kept);
+                write!(out, " of {n}").expect("string");
+                in_part(out);
             }
-            Some(s)
+            out.push_str(", drops ");
+            push_ranges(out, &dropped);
+            if let Some(t) = al.truncated_after {
+                write!(out, " (truncated after paragraph {t})").expect("string");
+            }
         }
-        _ if !partial.is_empty() => Some(format!("keeps only part of {}", paragraphs(&partial))),
-        _ => None,
+        _ if !partial.is_empty() => {
+            let out = v.next();
+            out.push_str("keeps only part of ");
+            push_paragraphs(out, &partial);
+        }
+        _ => {}
     }
 }
 
 /// Added paragraphs grouped by where they go (A's links are `pa`, B's `pb`).
-fn added_clause(al: &Alignment, pa: &Partners, pb: &Partners) -> Option<String> {
+fn added_clause(al: &Alignment, pa: &Partners, pb: &Partners, v: &mut Clauses) {
     let last_linked = (0..pa.len()).rfind(|&p| !pa.of(p).is_empty());
     let mut groups: Vec<(Option<u32>, u32)> = Vec::new(); // (after A paragraph, count)
     let mut after: Option<u32> = None;
@@ -342,71 +364,86 @@ fn added_clause(al: &Alignment, pa: &Partners, pb: &Partners) -> Option<String> 
         }
     }
     if groups.is_empty() {
-        return None;
+        return;
     }
     let plural = |n: u32| if n == 1 { "paragraph" } else { "paragraphs" };
-    let parts: Vec<String> = groups
-        .iter()
-        .map(|&(after, n)| match after {
-            None => format!("adds {n} {} at the start", plural(n)),
+    let out = v.next();
+    for (k, &(after, n)) in groups.iter().enumerate() {
+        if k > 0 {
+            out.push_str(", ");
+        }
+        match after {
+            None => write!(out, "adds {n} {} at the start", plural(n)),
             Some(a)
                 if last_linked.is_some_and(|l| a as usize > l) && al.truncated_after.is_none() =>
             {
-                format!("adds {n} {} at the end", plural(n))
+                write!(out, "adds {n} {} at the end", plural(n))
             }
-            Some(a) => format!("inserts {n} {} after paragraph {a}", plural(n)),
-        })
-        .collect();
-    Some(parts.join(", "))
+            Some(a) => write!(out, "inserts {n} {} after paragraph {a}", plural(n)),
+        }
+        .expect("string");
+    }
 }
 
 /// Merged, split, regrouped and moved paragraphs.
-fn structure_clauses(al: &Alignment, out: &mut Vec<String>) {
-    let span = |op: &super::Op| -> String { ranges(&(op.a.0 + 1..=op.a.1).collect::<Vec<_>>()) };
+fn structure_clauses(al: &Alignment, v: &mut Clauses) {
+    // The A paragraphs of operations `ops` ("3–4"), joined.
+    let spans = |out: &mut String, ops: &[&super::Op]| {
+        push_joined(out, ops.len(), ops.iter(), |out, op| {
+            if op.a.1 > op.a.0 {
+                push_span(out, op.a.0 + 1, op.a.1);
+            }
+        });
+    };
     let of_kind =
-        |k: OpKind| -> Vec<String> { al.ops.iter().filter(|o| o.kind == k).map(span).collect() };
+        |k: OpKind| -> Vec<&super::Op> { al.ops.iter().filter(|o| o.kind == k).collect() };
     let merged = of_kind(OpKind::Merged);
     if !merged.is_empty() {
-        out.push(format!("merges paragraphs {}", join_and(&merged)));
+        let out = v.next();
+        out.push_str("merges paragraphs ");
+        spans(out, &merged);
     }
     let split = of_kind(OpKind::Split);
     if !split.is_empty() {
-        let word = if split.len() == 1 {
-            "paragraph"
+        let out = v.next();
+        out.push_str(if split.len() == 1 {
+            "splits paragraph "
         } else {
-            "paragraphs"
-        };
-        out.push(format!("splits {word} {}", join_and(&split)));
+            "splits paragraphs "
+        });
+        spans(out, &split);
     }
     let regrouped = of_kind(OpKind::Regrouped);
     if !regrouped.is_empty() {
-        out.push(format!(
-            "moves the paragraph breaks within paragraphs {}",
-            join_and(&regrouped)
-        ));
+        let out = v.next();
+        out.push_str("moves the paragraph breaks within paragraphs ");
+        spans(out, &regrouped);
     }
-    let moved: Vec<String> = al.ops.iter().filter(|o| o.moved).map(span).collect();
+    let moved: Vec<&super::Op> = al.ops.iter().filter(|o| o.moved).collect();
     if !moved.is_empty() {
-        let word = if moved.len() == 1 && !moved[0].contains('\u{2013}') {
-            "paragraph"
+        let out = v.next();
+        // One operation over one paragraph is "paragraph".
+        out.push_str(if moved.len() == 1 && moved[0].a.1 <= moved[0].a.0 + 1 {
+            "moves paragraph "
         } else {
-            "paragraphs"
-        };
-        out.push(format!("moves {word} {}", join_and(&moved)));
+            "moves paragraphs "
+        });
+        spans(out, &moved);
     }
 }
 
 /// Word edits in one-to-one paragraphs, with examples.
-fn edits_clause(a: &Article, b: &Article, al: &Alignment) -> Option<String> {
+fn edits_clause(a: &Article, b: &Article, al: &Alignment, v: &mut Clauses) {
     let edited: Vec<&super::Op> = al.ops.iter().filter(|o| o.kind == OpKind::Edited).collect();
     if edited.is_empty() {
-        return None;
+        return;
     }
     let nums: Vec<u32> = edited.iter().map(|o| o.a.0 + 1).collect();
     let mut changes = edited.iter().flat_map(|o| o.words.iter());
-    // Room for two quotations: the clause is not grown push by push.
-    let mut clause = String::with_capacity(CLAUSE_ROOM);
-    write!(clause, "edits {}: ", paragraphs(&nums)).expect("string");
+    let clause = v.next();
+    clause.push_str("edits ");
+    push_paragraphs(clause, &nums);
+    clause.push_str(": ");
     for (n, c) in changes.by_ref().take(2).enumerate() {
         if n > 0 {
             clause.push_str(", ");
@@ -415,16 +452,16 @@ fn edits_clause(a: &Article, b: &Article, al: &Alignment) -> Option<String> {
         match (x.is_empty(), y.is_empty()) {
             (true, _) => {
                 clause.push('+');
-                quote(&mut clause, y, 32);
+                quote(clause, y, 32);
             }
             (_, true) => {
                 clause.push('\u{2212}');
-                quote(&mut clause, x, 32);
+                quote(clause, x, 32);
             }
             _ => {
-                quote(&mut clause, x, 32);
+                quote(clause, x, 32);
                 clause.push_str(" \u{2192} ");
-                quote(&mut clause, y, 32);
+                quote(clause, y, 32);
             }
         }
     }
@@ -432,7 +469,6 @@ fn edits_clause(a: &Article, b: &Article, al: &Alignment) -> Option<String> {
     if more > 0 {
         write!(clause, ", {more} more").expect("string");
     }
-    Some(clause)
 }
 
 /// Furniture of `x` (paragraphs `paras`) whose lines `other` does not have, in blocks of
@@ -472,8 +508,9 @@ fn furniture_blocks(x: &Article, paras: &[Para], other: &Article) -> Vec<(Vec<us
     blocks
 }
 
-/// Bytes reserved for a clause with quotations (a few quotations of at most 40 characters).
-const CLAUSE_ROOM: usize = 256;
+/// Bytes reserved for a verdict (a few clauses, a few quotations of at most 40 characters):
+/// it is not grown push by push.
+const VERDICT_ROOM: usize = 512;
 
 /// At most this many furniture blocks are described one by one.
 const BLOCKS_SHOWN: usize = 3;
@@ -500,50 +537,46 @@ fn describe_block(
 }
 
 /// `verb` and the furniture blocks of `x` that `other` does not have ("adds a 6-line link
-/// list (…)", or as a list: "adds boilerplate: a 2-line block (…) and …"); None without any.
+/// list (…)", or as a list: "adds boilerplate: a 2-line block (…) and …"); nothing without
+/// any.
 fn furniture_clause(
     verb: &str,
     x: &Article,
     paras: &[Para],
     other: &Article,
     as_list: bool,
-) -> Option<String> {
+    v: &mut Clauses,
+) {
     let blocks = furniture_blocks(x, paras, other);
-    let mut clause = String::with_capacity(CLAUSE_ROOM);
+    if blocks.is_empty() {
+        return;
+    }
+    let clause = v.next();
     clause.push_str(verb);
     match blocks.as_slice() {
-        [] => return None,
         [one] if !as_list => {
             clause.push(' ');
-            describe_block(&mut clause, x, one, 2, "block of boilerplate");
+            describe_block(clause, x, one, 2, "block of boilerplate");
         }
         many => {
             clause.push_str(" boilerplate: ");
             let shown = many.len().min(BLOCKS_SHOWN);
-            let parts = shown + usize::from(many.len() > BLOCKS_SHOWN);
-            // Joined as `join_and` does: "x, y and z".
-            let sep = |out: &mut String, n: usize| match n {
-                0 => {}
-                _ if n + 1 == parts => out.push_str(" and "),
-                _ => out.push_str(", "),
-            };
-            for (n, b) in many[..shown].iter().enumerate() {
-                sep(&mut clause, n);
-                describe_block(&mut clause, x, b, 1, "block");
-            }
-            if many.len() > BLOCKS_SHOWN {
-                sep(&mut clause, shown);
-                write!(clause, "{} more blocks", many.len() - BLOCKS_SHOWN).expect("string");
-            }
+            let more = many.len() - shown;
+            // The blocks shown and, when some are not, how many more: "x, y and z".
+            let parts =
+                (0..shown + usize::from(more > 0)).map(|n| many.get(n).filter(|_| n < shown));
+            push_joined(clause, parts.len(), parts, |out, block| match block {
+                Some(b) => describe_block(out, x, b, 1, "block"),
+                None => write!(out, "{more} more blocks").expect("string"),
+            });
         }
     }
-    Some(clause)
 }
 
 /// Furniture B adds, and A's furniture B does without.
-fn boilerplate_clauses(a: &Article, b: &Article, al: &Alignment, out: &mut Vec<String>) {
-    out.extend(furniture_clause("adds", b, &al.b, a, false));
-    out.extend(furniture_clause("leaves out A's", a, &al.a, b, true));
+fn boilerplate_clauses(a: &Article, b: &Article, al: &Alignment, v: &mut Clauses) {
+    furniture_clause("adds", b, &al.b, a, false, v);
+    furniture_clause("leaves out A's", a, &al.a, b, true, v);
 }
 
 /// The verdict of an alignment (see the module docs). The links are read from `pa` and `pb`
@@ -558,29 +591,24 @@ pub(super) fn verdict(
     if al.identical {
         return "B is identical to A".into();
     }
-    let mut clauses: Vec<String> = Vec::new();
-    clauses.extend(keeps_clause(al, pa));
-    clauses.extend(added_clause(al, pa, pb));
-    structure_clauses(al, &mut clauses);
-    clauses.extend(edits_clause(a, b, al));
+    let mut v = Clauses(String::with_capacity(VERDICT_ROOM));
+    keeps_clause(al, pa, &mut v);
+    added_clause(al, pa, pb, &mut v);
+    structure_clauses(al, &mut v);
+    edits_clause(a, b, al, &mut v);
     if !al.restyles.is_empty() {
-        clauses.push(format!(
-            "restyles {}",
-            join_and(
-                &al.restyles
-                    .names()
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect::<Vec<_>>()
-            )
-        ));
+        let out = v.next();
+        out.push_str("restyles ");
+        let names = al.restyles.names();
+        push_joined(out, names.len(), names.into_iter(), |out, name| {
+            out.push_str(name);
+        });
     }
-    boilerplate_clauses(a, b, al, &mut clauses);
-    let mut v = if clauses.is_empty() {
-        "B has the same paragraphs and words as A".to_string()
-    } else {
-        format!("B {}", clauses.join("; "))
-    };
+    boilerplate_clauses(a, b, al, &mut v);
+    let Clauses(mut v) = v;
+    if v.is_empty() {
+        v.push_str("B has the same paragraphs and words as A");
+    }
     if let Some(f) = al.fallback {
         write!(
             v,
@@ -598,9 +626,14 @@ mod tests {
 
     #[test]
     fn number_ranges() {
-        assert_eq!(ranges(&[4, 5, 6, 9]), "4\u{2013}6 and 9");
-        assert_eq!(paragraphs(&[2]), "paragraph 2");
-        assert_eq!(paragraphs(&[1, 3, 5]), "paragraphs 1, 3 and 5");
+        let text = |push: fn(&mut String, &[u32]), nums: &[u32]| {
+            let mut out = String::new();
+            push(&mut out, nums);
+            out
+        };
+        assert_eq!(text(push_ranges, &[4, 5, 6, 9]), "4\u{2013}6 and 9");
+        assert_eq!(text(push_paragraphs, &[2]), "paragraph 2");
+        assert_eq!(text(push_paragraphs, &[1, 3, 5]), "paragraphs 1, 3 and 5");
     }
 
     #[test]
@@ -616,14 +649,6 @@ mod tests {
         word_restyles("children\u{2019}s", "children's", &mut r);
         word_restyles("Hey", "HEY", &mut r);
         assert_eq!(r.names(), ["quotes", "case"]);
-    }
-
-    #[test]
-    fn common_prefixes() {
-        assert_eq!(common_prefix(b"abcdefghijkl", b"abcdefghijkX"), 11);
-        assert_eq!(common_prefix(b"abcdeXghijkl", b"abcdefghijkl"), 5);
-        assert_eq!(common_prefix(b"abc", b"abcdef"), 3);
-        assert_eq!(common_prefix(b"", b"a"), 0);
     }
 
     #[test]

@@ -36,6 +36,7 @@ use crate::scan::{ScanOutput, Stage};
 use rayon::prelude::*;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::io::Write;
 
 /// The change summaries of a report's members against their canonical: per cluster, per
@@ -45,7 +46,9 @@ pub struct MemberChanges(pub Vec<Vec<Option<Summary>>>);
 
 impl MemberChanges {
     /// Align every member of `out.clusters` with its canonical. Clusters and their members
-    /// are aligned in parallel; each canonical is tokenized once. `seed` is the scan's, so
+    /// are aligned in parallel; each canonical is tokenized once, and a member's lines that
+    /// repeat the canonical's byte for byte are not tokenized again. A member with the same
+    /// text as an earlier one gets that one's summary. `seed` is the scan's, so
     /// that the furniture learned by the scan (`out.boilerplate`) is recognised.
     pub fn compute(corpus: &Corpus, out: &ScanOutput, seed: u64, params: &AlignParams) -> Self {
         // Read from the file, not through the map: see `Corpus::text_read`.
@@ -56,15 +59,36 @@ impl MemberChanges {
             .map(|c| {
                 let canonical_text = text(c.canonical);
                 let canonical = Article::new(&canonical_text, seed, &out.boilerplate);
-                c.members
-                    .par_iter()
-                    .map(|m| {
-                        (m.doc != c.canonical).then(|| {
-                            let member_text = text(m.doc);
-                            let member = Article::new(&member_text, seed, &out.boilerplate);
-                            summarize(&canonical, &member, params)
-                        })
+                let summarize_member = |doc: u32| {
+                    let member_text = text(doc);
+                    let member =
+                        Article::new_like(&member_text, seed, &out.boilerplate, &canonical);
+                    summarize(&canonical, &member, params)
+                };
+                // Per member, the first member with its text hash (the texts are compared
+                // before a summary is shared).
+                let hash = |d: u32| out.features[d as usize].text_hash;
+                let mut first_of: HashMap<u64, usize> = HashMap::new();
+                let first: Vec<usize> = (c.members.iter().enumerate())
+                    .map(|(k, m)| match m.doc == c.canonical {
+                        true => k,
+                        false => *first_of.entry(hash(m.doc)).or_insert(k),
                     })
+                    .collect();
+                let own: Vec<Option<Summary>> = (c.members.par_iter().enumerate())
+                    .map(|(k, m)| {
+                        (m.doc != c.canonical && first[k] == k).then(|| summarize_member(m.doc))
+                    })
+                    .collect();
+                let repeated: Vec<Option<Summary>> = (c.members.iter().enumerate())
+                    .map(|(k, m)| match &own[first[k]] {
+                        _ if first[k] == k => None,
+                        Some(s) if text(m.doc) == text(c.members[first[k]].doc) => Some(s.clone()),
+                        _ => Some(summarize_member(m.doc)),
+                    })
+                    .collect();
+                (own.into_iter().zip(repeated))
+                    .map(|(own, repeated)| own.or(repeated))
                     .collect()
             })
             .collect();
