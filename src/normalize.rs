@@ -248,18 +248,27 @@ impl Tokenizer {
 
     /// Tokenize `text` into `out` (cleared first).
     pub fn tokenize(&mut self, text: &str, out: &mut Tokenized) {
-        self.tokenize_lines(text, out, None);
+        self.tokenize_lines::<false>(text, out, None);
     }
 
-    /// [`Tokenizer::tokenize`] for a text that repeats lines of `known`: a line whose bytes
-    /// are those of a line of `known` gets that line's tokens, spans (moved to where it
-    /// is), hash and sentence ending, the same as tokenizing it would give: a line's tokens
-    /// depend on its own bytes alone. Copies of one story share most of their lines.
+    /// [`Tokenizer::tokenize`] for a text that repeats lines of `known`: where a line's bytes
+    /// are those of a line of `known`, whole or at either end (see [`Repeat`]), it gets that
+    /// line's tokens with their spans moved to where it is (and, when whole, its hash and
+    /// sentence ending) — what tokenizing would give, since a line's tokens depend on its
+    /// own bytes alone. Copies of one story share most of their lines.
     pub fn tokenize_like(&mut self, text: &str, out: &mut Tokenized, known: Known) {
-        self.tokenize_lines(text, out, Some(known));
+        self.tokenize_lines::<true>(text, out, Some(known));
     }
 
-    fn tokenize_lines(&mut self, text: &str, out: &mut Tokenized, known: Option<Known>) {
+    /// Tokenize `text` into `out`, like `known` when `LIKE`: a copy of this function for
+    /// each, so that plain tokenizing pays nothing for the lookups.
+    fn tokenize_lines<const LIKE: bool>(
+        &mut self,
+        text: &str,
+        out: &mut Tokenized,
+        known: Option<Known>,
+    ) {
+        let known = known.filter(|_| LIKE);
         out.tokens.clear();
         out.token_spans.clear();
         out.lines.clear();
@@ -271,7 +280,7 @@ impl Tokenizer {
             while !text.is_char_boundary(cut) {
                 cut -= 1;
             }
-            return self.tokenize_lines(&text[..cut], out, known);
+            return self.tokenize_lines::<LIKE>(&text[..cut], out, known);
         }
         let words = bytes.len() / 64 + 1;
         for bits in [&mut self.ascii_word, &mut self.may_start] {
