@@ -25,6 +25,8 @@
 use crate::features::DocFeatures;
 use crate::lsh::{GroupStats, merge_pair_lists, pair_key};
 use crate::normalize::fmix64;
+use crate::rows::Rows;
+use crate::verify::count_common;
 use rayon::prelude::*;
 
 const SAMPLE_SALT: u64 = 0x2545_f491_4f6c_dd1d;
@@ -100,14 +102,14 @@ pub fn containment_candidates(
         |pair, count| {
             let (a, b) = ((pair >> 32) as usize, pair as u32 as usize);
             let smaller = per_doc[a].min(per_doc[b]) as f64;
-            count >= min_shared && count as f64 >= min_ratio * smaller
+            count as f64 >= min_ratio * smaller
         },
     );
     // The samples each document shares with some other, for the lead test below.
     let shared_runs: Vec<&[u64]> = (samples.chunk_by(|a, b| a >> 32 == b >> 32))
         .filter(|run| (2..=cap).contains(&run.len()))
         .collect();
-    let shared_samples = DocPostings::new(&shared_runs, features.len());
+    let shared_samples = postings_of_docs(&shared_runs, features.len());
     drop(shared_runs);
     drop(samples);
     let leads = index_entries(features, |f, _, pos| {
@@ -119,27 +121,13 @@ pub fn containment_candidates(
         cap,
         LEAD_MIN_SHARED,
         &mut stats,
-        |pair, count| {
+        |pair, _| {
             let (a, b) = ((pair >> 32) as u32, pair as u32);
-            let smaller = per_doc[a as usize].min(per_doc[b as usize]);
-            count >= LEAD_MIN_SHARED
-                && count_common(shared_samples.of(a), shared_samples.of(b))
-                    >= smaller / LEAD_SAMPLE_SHARE
+            let need = per_doc[a as usize].min(per_doc[b as usize]) / LEAD_SAMPLE_SHARE;
+            need == 0 || count_common(shared_samples.of(a), shared_samples.of(b)) >= need
         },
     );
     (union(sample_pairs, lead_pairs), stats)
-}
-
-/// Number of values two ascending lists share.
-fn count_common(a: &[u32], b: &[u32]) -> u32 {
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i], b[j]);
-        n += (x == y) as u32;
-        i += (x <= y) as usize;
-        j += (y <= x) as usize;
-    }
-    n
 }
 
 /// Entries `shingle << 32 | document` of every document for the shingles `keep` selects,
@@ -166,7 +154,8 @@ fn index_entries(
 
 /// Pairs of documents that share at least `min_proposing` entries through postings of at
 /// most [`PROPOSE_MAX`] documents, filtered by `accept(pair, count)` on the count of all the
-/// entries they share; `accept` must not turn false as the count grows. Entries held by
+/// entries they share (never below `min_proposing`); `accept` must not turn false as the
+/// count grows. Entries held by
 /// more than `cap` documents are skipped and counted.
 ///
 /// The join runs per document: each document walks the proposing postings it is in and
@@ -197,8 +186,8 @@ fn shared_entries(
         }
     }
     let (proposing, weights) = merge_identical(proposing);
-    let by_doc = DocPostings::new(&proposing, n_docs);
-    let counted = DocPostings::new(&counting, n_docs);
+    let by_doc = postings_of_docs(&proposing, n_docs);
+    let counted = postings_of_docs(&counting, n_docs);
     (0..n_docs as u32)
         .into_par_iter()
         .map(|a| {
@@ -237,12 +226,11 @@ fn shared_entries(
                     .filter(|&(key, shared, b)| {
                         // `accept` only grows with the count, so the counting postings the
                         // two share are looked up only when they could change the answer.
-                        let theirs = counted.of(b);
-                        let most = shared + mine.len().min(theirs.len()) as u32;
                         if accept(key, shared) {
                             return true;
                         }
-                        if !accept(key, most) {
+                        let theirs = counted.of(b);
+                        if !accept(key, shared + mine.len().min(theirs.len()) as u32) {
                             return false;
                         }
                         if !marked {
@@ -311,39 +299,12 @@ fn merge_identical(postings: Vec<&[u64]>) -> (Vec<&[u64]>, Vec<u32>) {
         .unzip()
 }
 
-/// The postings each document is in, as a compressed list: posting indices of document `d`
-/// are `list[offsets[d]..offsets[d + 1]]`, in posting order.
-struct DocPostings {
-    offsets: Vec<usize>,
-    list: Vec<u32>,
-}
-
-impl DocPostings {
-    fn new(postings: &[&[u64]], n_docs: usize) -> Self {
-        let doc = |e: u64| e as u32 as usize;
-        let mut offsets = vec![0usize; n_docs + 1];
-        for run in postings {
-            for &e in run.iter() {
-                offsets[doc(e) + 1] += 1;
-            }
-        }
-        for d in 0..n_docs {
-            offsets[d + 1] += offsets[d];
-        }
-        let mut list = vec![0u32; offsets[n_docs]];
-        let mut fill = offsets.clone();
-        for (p, run) in postings.iter().enumerate() {
-            for &e in run.iter() {
-                list[fill[doc(e)]] = p as u32;
-                fill[doc(e)] += 1;
-            }
-        }
-        DocPostings { offsets, list }
-    }
-
-    fn of(&self, d: u32) -> &[u32] {
-        &self.list[self.offsets[d as usize]..self.offsets[d as usize + 1]]
-    }
+/// The postings each document is in, in posting order.
+fn postings_of_docs(postings: &[&[u64]], n_docs: usize) -> Rows {
+    Rows::new(n_docs, || {
+        (postings.iter().enumerate())
+            .flat_map(|(p, run)| run.iter().map(move |&e| (e as u32, p as u32)))
+    })
 }
 
 /// A set of posting indices as a bitmap: one document's counting postings are marked once,

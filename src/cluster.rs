@@ -35,6 +35,7 @@
 //! copies, but also 20 members of other stories, as truncated, and dedup would drop them).
 
 use crate::features::DocFeatures;
+use crate::rows::Rows;
 use crate::verify::{
     LEAD_WINDOW, PairScore, Scratch, VerifyParams, count_shared, for_each_shared, score,
 };
@@ -180,7 +181,8 @@ pub fn cluster(input: &ClusterInput, edges: &[(u32, u32)]) -> Vec<Cluster> {
     for &(a, b) in edges {
         ds.union(a, b);
     }
-    let adjacency = Adjacency::new(n, edges);
+    // The accepted pairs as neighbour lists, each in the order of the pairs.
+    let adjacency = Rows::new(n, || edges.iter().flat_map(|&(a, b)| [(a, b), (b, a)]));
     // Components in order of their smallest member (every root is its component's smallest
     // member, so it comes first), members ascending.
     let mut comps: Vec<Vec<u32>> = Vec::new();
@@ -210,44 +212,7 @@ pub fn cluster(input: &ClusterInput, edges: &[(u32, u32)]) -> Vec<Cluster> {
     clusters
 }
 
-/// The accepted pairs as neighbour lists, each in the order of the pairs (compressed rows:
-/// one allocation instead of a map of vectors).
-struct Adjacency {
-    offsets: Vec<u32>,
-    neighbours: Vec<u32>,
-}
-
-impl Adjacency {
-    fn new(n: usize, edges: &[(u32, u32)]) -> Self {
-        let mut offsets = vec![0u32; n + 1];
-        for &(a, b) in edges {
-            offsets[a as usize + 1] += 1;
-            offsets[b as usize + 1] += 1;
-        }
-        for d in 0..n {
-            offsets[d + 1] += offsets[d];
-        }
-        let mut fill = offsets.clone();
-        let mut neighbours = vec![0u32; offsets[n] as usize];
-        for &(a, b) in edges {
-            neighbours[fill[a as usize] as usize] = b;
-            fill[a as usize] += 1;
-            neighbours[fill[b as usize] as usize] = a;
-            fill[b as usize] += 1;
-        }
-        Adjacency {
-            offsets,
-            neighbours,
-        }
-    }
-
-    fn of(&self, d: u32) -> &[u32] {
-        &self.neighbours[self.offsets[d as usize] as usize..self.offsets[d as usize + 1] as usize]
-    }
-}
-
-/// Settle one component into one or more clusters (see the module docs).
-fn settle(input: &ClusterInput, adj: &Adjacency, comp: Vec<u32>) -> Vec<Cluster> {
+fn settle(input: &ClusterInput, adj: &Rows, comp: Vec<u32>) -> Vec<Cluster> {
     let mut out = Vec::new();
     let mut pending = vec![comp];
     let mut scratch = Scratch::default();
@@ -329,7 +294,7 @@ fn settle(input: &ClusterInput, adj: &Adjacency, comp: Vec<u32>) -> Vec<Cluster>
 }
 
 /// Connected components of the subgraph induced by `nodes` (sorted).
-fn components_within(adj: &Adjacency, nodes: &[u32]) -> Vec<Vec<u32>> {
+fn components_within(adj: &Rows, nodes: &[u32]) -> Vec<Vec<u32>> {
     let mut seen = std::collections::BTreeSet::new();
     let mut parts = Vec::new();
     for &start in nodes {

@@ -20,6 +20,7 @@ pub mod lsh;
 pub mod normalize;
 pub mod progress;
 pub mod report;
+pub mod rows;
 pub mod scan;
 pub mod sketch;
 pub mod synth;

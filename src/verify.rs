@@ -138,8 +138,12 @@ pub fn for_each_shared(a: &DocFeatures, b: &DocFeatures, mut f: impl FnMut(u32, 
 /// independent comparisons the compiler turns into vector instructions), then the block with
 /// the smaller last element is passed. A scalar merge finishes the tails.
 pub fn count_shared(a: &DocFeatures, b: &DocFeatures) -> u32 {
+    count_common(&a.shingles, &b.shingles)
+}
+
+/// Number of values two ascending lists without repeats share (see [`count_shared`]).
+pub fn count_common(sa: &[u32], sb: &[u32]) -> u32 {
     const BLOCK: usize = 4;
-    let (sa, sb) = (&a.shingles, &b.shingles);
     let (mut i, mut j, mut n) = (0, 0, 0u32);
     while i + BLOCK <= sa.len() && j + BLOCK <= sb.len() {
         let xa: &[u32; BLOCK] = sa[i..i + BLOCK].try_into().expect("block of A");
