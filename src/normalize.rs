@@ -545,10 +545,7 @@ fn word_token(word: &[u8], seed: u64) -> u32 {
 fn lanes(word: &[u8]) -> (u64, u64) {
     let mut buf = [0u8; SHORT_WORD];
     buf[..word.len()].copy_from_slice(word);
-    (
-        u64::from_le_bytes(buf[..8].try_into().expect("8 bytes")),
-        u64::from_le_bytes(buf[8..].try_into().expect("8 bytes")),
-    )
+    (le_u64(&buf[..8]), le_u64(&buf[8..]))
 }
 
 /// [`lanes`] of the ASCII letters-and-digits word `bytes[start..start + len]`, lowercased:
@@ -559,10 +556,7 @@ fn ascii_lowercase_lanes(bytes: &[u8], start: usize, len: usize) -> (u64, u64) {
     let ones = |n: usize| u64::MAX.checked_shr(64 - 8 * n as u32).unwrap_or(0);
     let (mask_lo, mask_hi) = (ones(len.min(8)), ones(len.saturating_sub(8)));
     let (lo, hi) = match bytes.get(start..start + 16) {
-        Some(b) => (
-            u64::from_le_bytes(b[..8].try_into().expect("8 bytes")),
-            u64::from_le_bytes(b[8..].try_into().expect("8 bytes")),
-        ),
+        Some(b) => (le_u64(&b[..8]), le_u64(&b[8..])),
         None => lanes(&bytes[start..start + len]),
     };
     const BIT5: u64 = 0x2020_2020_2020_2020;
@@ -571,8 +565,8 @@ fn ascii_lowercase_lanes(bytes: &[u8], start: usize, len: usize) -> (u64, u64) {
 
 /// The token of a short word from its [`lanes`]: the first lane, the seed and the length
 /// (spread over all bits by a multiplication) go through the murmur3 finalizer, a bijection,
-/// so that different words of up to eight bytes never share the 64-bit value; a second lane
-/// is mixed in the same way. The token is the upper half.
+/// so that different words of one length, up to eight bytes, never share the 64-bit value; a
+/// second lane is mixed in the same way. The token is the upper half.
 #[inline]
 fn short_token((lo, hi): (u64, u64), len: usize, seed: u64) -> u32 {
     let mut x = fmix64(lo ^ seed ^ (len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
@@ -735,7 +729,7 @@ pub fn common_prefix(x: &[u8], y: &[u8]) -> usize {
     let mut k = 0;
     // Eight bytes at a time: the first differing byte is the lowest set byte of the xor.
     for (cx, cy) in x.chunks_exact(8).zip(y.chunks_exact(8)) {
-        let d = word(cx) ^ word(cy);
+        let d = le_u64(cx) ^ le_u64(cy);
         if d != 0 {
             return k + (d.trailing_zeros() / 8) as usize;
         }
@@ -756,7 +750,7 @@ pub fn common_suffix(x: &[u8], y: &[u8]) -> usize {
     // Eight bytes at a time from the end: the last differing byte is the highest set byte
     // of the xor.
     for (cx, cy) in x.rchunks_exact(8).zip(y.rchunks_exact(8)) {
-        let d = word(cx) ^ word(cy);
+        let d = le_u64(cx) ^ le_u64(cy);
         if d != 0 {
             return k + (d.leading_zeros() / 8) as usize;
         }
@@ -771,7 +765,7 @@ pub fn common_suffix(x: &[u8], y: &[u8]) -> usize {
 }
 
 /// Eight bytes as a little-endian integer.
-fn word(c: &[u8]) -> u64 {
+fn le_u64(c: &[u8]) -> u64 {
     u64::from_le_bytes(c.try_into().expect("8 bytes"))
 }
 
@@ -836,8 +830,8 @@ mod tests {
 
     #[test]
     fn short_words_do_not_collide() {
-        // Words of up to eight bytes map one-to-one onto the 64-bit mix; prefixes and
-        // zero-padding must not meet.
+        // Words of one length, up to eight bytes, map one-to-one onto the 64-bit mix; words
+        // of different lengths (prefixes, zero-padding) must not meet either.
         let words = [
             "release",
             "released",

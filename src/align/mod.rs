@@ -170,7 +170,8 @@ pub struct Op {
     pub b_bytes: (u32, u32),
     /// The paragraphs were matched out of order.
     pub moved: bool,
-    /// Word changes, in B order (matched operations only).
+    /// Word changes, in B order (matched operations only; a [`summarize`] alignment fills
+    /// them for edited operations only).
     pub words: Vec<WordChange>,
 }
 
@@ -181,7 +182,8 @@ pub struct Para {
     /// Byte range of the paragraph in its text.
     pub start: u32,
     pub end: u32,
-    /// Linked paragraphs of the other side (0-based).
+    /// Linked paragraphs of the other side (0-based); empty in a [`summarize`] alignment
+    /// (see `Detail`).
     pub partners: Vec<u32>,
     /// Share of its words matched to its partners.
     pub kept: f64,
@@ -346,7 +348,10 @@ impl<'t> Article<'t> {
             side,
             para_of,
         } = spare;
-        // About one word per six bytes of news text: reserve once instead of growing.
+        // About one word per six bytes of news text: reserve once instead of growing (after
+        // dropping what the pooled buffers held, which would otherwise be copied along).
+        tok.tokens.clear();
+        tok.token_spans.clear();
         tok.tokens.reserve(text.len() / 6);
         tok.token_spans.reserve(text.len() / 6);
         let mut tokenizer = (TOKENIZER.take())
@@ -1066,9 +1071,7 @@ impl<'x, 't> Labeller<'x, 't> {
             if i < next_i || i >= a_span.1 || !of_c(&comp.of_a, &self.a.para_of, i) {
                 continue;
             }
-            if next_i < i || next_j < j {
-                change(&mut out, next_i, i, next_j, j);
-            }
+            change(&mut out, next_i, i, next_j, j);
             next_i = i + 1;
             next_j = j + 1;
         }

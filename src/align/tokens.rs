@@ -376,6 +376,9 @@ impl Differ {
     /// Align `a` with `b` (positions offset by `off`), appending matched pairs in increasing
     /// order. Anchors are unique `k`-grams; without any, `k` shrinks down to `min_k`.
     fn diff(&mut self, a: &[u32], b: &[u32], off: (u32, u32), k: usize, depth: u32) {
+        if a.is_empty() || b.is_empty() {
+            return;
+        }
         let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
         self.out
             .extend((0..pre as u32).map(|t| (off.0 + t, off.1 + t)));
@@ -408,10 +411,8 @@ impl Differ {
                         if x < ca || y < cb {
                             continue; // overlaps the previous gram; the next gap's prefix extends it
                         }
-                        if ca < x && cb < y {
-                            let gap_off = (off.0 + ca as u32, off.1 + cb as u32);
-                            self.diff(&ma[ca..x], &mb[cb..y], gap_off, k, depth + 1);
-                        }
+                        let gap_off = (off.0 + ca as u32, off.1 + cb as u32);
+                        self.diff(&ma[ca..x], &mb[cb..y], gap_off, k, depth + 1);
                         let at = (off.0 + x as u32, off.1 + y as u32);
                         self.out.extend((0..k as u32).map(|t| (at.0 + t, at.1 + t)));
                         ca = x + k;

@@ -75,21 +75,22 @@ impl MemberChanges {
                         false => *first_of.entry(hash(m.doc)).or_insert(k),
                     })
                     .collect();
-                let own: Vec<Option<Summary>> = (c.members.par_iter().enumerate())
+                let mut summaries: Vec<Option<Summary>> = (c.members.par_iter().enumerate())
                     .map(|(k, m)| {
                         (m.doc != c.canonical && first[k] == k).then(|| summarize_member(m.doc))
                     })
                     .collect();
-                let repeated: Vec<Option<Summary>> = (c.members.iter().enumerate())
-                    .map(|(k, m)| match &own[first[k]] {
-                        _ if first[k] == k => None,
-                        Some(s) if text(m.doc) == text(c.members[first[k]].doc) => Some(s.clone()),
-                        _ => Some(summarize_member(m.doc)),
-                    })
-                    .collect();
-                (own.into_iter().zip(repeated))
-                    .map(|(own, repeated)| own.or(repeated))
-                    .collect()
+                // A repeated text takes the summary of its first occurrence.
+                for (k, m) in c.members.iter().enumerate() {
+                    let f = first[k];
+                    if f != k {
+                        summaries[k] = Some(match &summaries[f] {
+                            Some(s) if text(m.doc) == text(c.members[f].doc) => s.clone(),
+                            _ => summarize_member(m.doc),
+                        });
+                    }
+                }
+                summaries
             })
             .collect();
         MemberChanges(summaries)
