@@ -1,7 +1,8 @@
 //! `wirecopy dedup`: write the corpus without its redundant copies.
 
 use super::{
-    DetectArgs, EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, InputArgs, RunArgs, read_inputs, usage_error,
+    DetectArgs, EXIT_INPUT, EXIT_OK, EXIT_OUTPUT, InputArgs, RunArgs, leave_for_exit, read_inputs,
+    usage_error,
 };
 use crate::cluster::Relation;
 use crate::config::CanonicalPolicy;
@@ -324,5 +325,6 @@ pub fn run(a: &DedupArgs) -> i32 {
             counts.rejected
         );
     }
+    leave_for_exit((plan, report, out, corpus));
     EXIT_OK
 }

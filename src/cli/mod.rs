@@ -248,6 +248,14 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
     }
 }
 
+/// Leave a command's data to the end of the process instead of freeing it. The process exits
+/// as soon as the command returns and the system takes its memory back at once, whereas
+/// freeing a scan's millions of small allocations one by one takes about 1.6 s at a million
+/// documents.
+pub fn leave_for_exit<T>(data: T) {
+    std::mem::forget(data);
+}
+
 /// Print a usage error and return its exit code.
 pub fn usage_error(e: impl std::fmt::Display) -> i32 {
     eprintln!("wirecopy: {e}");

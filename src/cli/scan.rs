@@ -1,7 +1,8 @@
 //! `wirecopy scan`: find the groups of copies and report them.
 
 use super::{
-    DetectArgs, EXIT_OK, Format, InputArgs, ReportArgs, RunArgs, emit, read_inputs, usage_error,
+    DetectArgs, EXIT_OK, Format, InputArgs, ReportArgs, RunArgs, emit, leave_for_exit, read_inputs,
+    usage_error,
 };
 use crate::config::{PairsScope, ScanConfig};
 use crate::report::changes::MemberChanges;
@@ -110,5 +111,7 @@ pub fn run(a: &ScanArgs) -> i32 {
         Format::Csv => report::csv::write_csv(&report, changes, w),
         Format::Members => report::members::write_members(&report, w),
     };
-    emit(a.report.output.as_deref(), write)
+    let code = emit(a.report.output.as_deref(), write);
+    leave_for_exit((report, out, corpus));
+    code
 }

@@ -30,8 +30,8 @@ pub fn write_pairs(corpus: &Corpus, out: &ScanOutput, w: &mut dyn Write) -> std:
     Ok(())
 }
 
-/// One pair as a JSON line. Written field by field: a line per pair over hundreds of
-/// thousands of pairs makes building a `serde_json::Value` for each the larger cost.
+/// One pair as a JSON line. Written field by field: a line per pair over millions of pairs
+/// makes building a `serde_json::Value` for each, or formatting each float, the larger cost.
 fn write_pair(
     corpus: &Corpus,
     out: &ScanOutput,
@@ -39,30 +39,123 @@ fn write_pair(
     w: &mut Vec<u8>,
 ) -> serde_json::Result<()> {
     let id = |d: u32| corpus.docs[out.order[d as usize] as usize].id.as_str();
-    let r4 = |x: f64| (x * 10_000.0).round() / 10_000.0;
     let s = &p.score;
     w.extend_from_slice(b"{\"a\":");
     serde_json::to_writer(&mut *w, id(p.a))?;
     w.extend_from_slice(b",\"b\":");
     serde_json::to_writer(&mut *w, id(p.b))?;
-    let fields: [(&str, serde_json::Value); 10] = [
-        ("accepted", p.accepted.into()),
-        ("jaccard", r4(s.jaccard).into()),
-        ("a_in_b", r4(s.a_in_b).into()),
-        ("b_in_a", r4(s.b_in_a).into()),
-        ("shared", s.shared.into()),
-        ("aligned", s.aligned.into()),
-        ("coverage_a", r4(s.cover_a).into()),
-        ("coverage_b", r4(s.cover_b).into()),
-        ("first_a", s.first_a.into()),
-        ("first_b", s.first_b.into()),
+    w.extend_from_slice(if p.accepted {
+        b",\"accepted\":true"
+    } else {
+        b",\"accepted\":false"
+    });
+    let ratios = [
+        ("jaccard", s.jaccard),
+        ("a_in_b", s.a_in_b),
+        ("b_in_a", s.b_in_a),
     ];
-    for (name, value) in fields {
+    let counts = [("shared", s.shared), ("aligned", s.aligned)];
+    let covers = [("coverage_a", s.cover_a), ("coverage_b", s.cover_b)];
+    let firsts = [("first_a", s.first_a), ("first_b", s.first_b)];
+    let key = |w: &mut Vec<u8>, name: &str| {
         w.extend_from_slice(b",\"");
         w.extend_from_slice(name.as_bytes());
         w.extend_from_slice(b"\":");
-        serde_json::to_writer(&mut *w, &value)?;
+    };
+    for (name, x) in ratios {
+        key(w, name);
+        push_ratio(w, x)?;
+    }
+    for (name, n) in counts {
+        key(w, name);
+        push_count(w, n);
+    }
+    for (name, x) in covers {
+        key(w, name);
+        push_ratio(w, x)?;
+    }
+    for (name, n) in firsts {
+        key(w, name);
+        push_count(w, n);
     }
     w.extend_from_slice(b"}\n");
     Ok(())
+}
+
+fn push_count(w: &mut Vec<u8>, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    w.extend_from_slice(&digits[at..]);
+}
+
+/// A ratio rounded to four decimals, written as serde_json writes that rounded `f64`
+/// (shortest round-trip form: `0.0`, `0.25`, `0.0001`, `1.0`). A ratio in [0, 1] rounds to
+/// n / 10,000 for an integer n, whose shortest decimal form is n's four digits after the
+/// point without trailing zeros; anything else goes through serde_json.
+fn push_ratio(w: &mut Vec<u8>, x: f64) -> serde_json::Result<()> {
+    let scaled = (x * 10_000.0).round();
+    if !(0.0..=10_000.0).contains(&scaled) || scaled.is_sign_negative() {
+        return serde_json::to_writer(&mut *w, &(scaled / 10_000.0));
+    }
+    let n = scaled as u32;
+    match n {
+        0 => w.extend_from_slice(b"0.0"),
+        10_000 => w.extend_from_slice(b"1.0"),
+        _ => {
+            let mut digits = *b"0.0000";
+            let mut rest = n;
+            for d in digits[2..].iter_mut().rev() {
+                *d = b'0' + (rest % 10) as u8;
+                rest /= 10;
+            }
+            let len = 6 - digits[2..].iter().rev().take_while(|&&d| d == b'0').count();
+            w.extend_from_slice(&digits[..len]);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratios_are_written_as_serde_json_writes_the_rounded_value() {
+        for n in 0..=10_000u32 {
+            let x = n as f64 / 10_000.0;
+            // Values near the rounding point of each step land on the same text.
+            for probe in [x, x + 0.000_04, (x - 0.000_04).max(0.0)] {
+                let mut ours = Vec::new();
+                push_ratio(&mut ours, probe).unwrap();
+                let rounded = (probe * 10_000.0).round() / 10_000.0;
+                let theirs = serde_json::to_vec(&rounded).unwrap();
+                assert_eq!(
+                    String::from_utf8(ours).unwrap(),
+                    String::from_utf8(theirs).unwrap(),
+                    "{probe}"
+                );
+            }
+        }
+        let mut odd = Vec::new();
+        push_ratio(&mut odd, 1.5).unwrap();
+        assert_eq!(odd, b"1.5");
+    }
+
+    #[test]
+    fn counts_are_decimal() {
+        for n in [0, 7, 10, 4_294_967_295, 123_456] {
+            let mut ours = Vec::new();
+            push_count(&mut ours, n);
+            assert_eq!(ours, n.to_string().into_bytes());
+        }
+    }
 }
