@@ -113,59 +113,136 @@ pub struct Scratch {
     pb: Vec<u32>,
 }
 
-/// Shared shingle positions: calls `f(pos_a, pos_b)` (unscaled) for each shared shingle.
+/// Shared shingle positions: calls `f(pos_a, pos_b)` (unscaled) for each shared shingle, in
+/// ascending shingle order.
 pub fn for_each_shared(a: &DocFeatures, b: &DocFeatures, mut f: impl FnMut(u32, u32)) {
-    let (sa, sb) = (&a.shingles, &b.shingles);
-    let (mut i, mut j) = (0, 0);
-    // Branch-free advance: the comparison outcome of a merge is unpredictable.
-    while i < sa.len() && j < sb.len() {
-        let (x, y) = (sa[i], sb[j]);
-        if x == y {
-            f(
-                (a.positions[i] as u32) << a.pos_shift,
-                (b.positions[j] as u32) << b.pos_shift,
-            );
-        }
-        i += (x <= y) as usize;
-        j += (y <= x) as usize;
-    }
+    for_each_common(&a.shingles, &b.shingles, |i, j| {
+        f(
+            (a.positions[i] as u32) << a.pos_shift,
+            (b.positions[j] as u32) << b.pos_shift,
+        )
+    });
 }
 
 /// Number of shared shingles (the first step of [`score`], for a quick decision).
-///
-/// Both arrays are sorted and free of repeats, so the merge can step four elements at a time:
-/// every element of a block of A is compared with every element of a block of B (16
-/// independent comparisons the compiler turns into vector instructions), then the block with
-/// the smaller last element is passed. A scalar merge finishes the tails.
 pub fn count_shared(a: &DocFeatures, b: &DocFeatures) -> u32 {
     count_common(&a.shingles, &b.shingles)
 }
 
-/// Number of values two ascending lists without repeats share (see [`count_shared`]).
+/// Number of values two ascending lists without repeats share.
 pub fn count_common(sa: &[u32], sb: &[u32]) -> u32 {
-    const BLOCK: usize = 4;
-    let (mut i, mut j, mut n) = (0, 0, 0u32);
-    while i + BLOCK <= sa.len() && j + BLOCK <= sb.len() {
-        let xa: &[u32; BLOCK] = sa[i..i + BLOCK].try_into().expect("block of A");
-        let xb: &[u32; BLOCK] = sb[j..j + BLOCK].try_into().expect("block of B");
+    let mut count = Count(0);
+    merge_blocks(sa, sb, &mut count);
+    count.0
+}
+
+/// Calls `f(i, j)` for every `sa[i] == sb[j]` of two ascending lists without repeats, in
+/// ascending order.
+pub fn for_each_common(sa: &[u32], sb: &[u32], f: impl FnMut(usize, usize)) {
+    merge_blocks(sa, sb, &mut Each(f));
+}
+
+/// Elements per block of [`merge_blocks`].
+const BLOCK: usize = 4;
+
+/// What [`merge_blocks`] does with the equal elements it meets.
+trait MergeVisitor {
+    /// Compare the blocks `xa = sa[i..i + BLOCK]` and `xb = sb[j..j + BLOCK]`.
+    fn block(&mut self, i: usize, j: usize, xa: &[u32; BLOCK], xb: &[u32; BLOCK]);
+    /// `sa[i] == sb[j]`, met in the tails.
+    fn one(&mut self, i: usize, j: usize);
+}
+
+/// Counts equal elements.
+struct Count(u32);
+
+impl MergeVisitor for Count {
+    fn block(&mut self, _: usize, _: usize, xa: &[u32; BLOCK], xb: &[u32; BLOCK]) {
+        // Sixteen independent comparisons summed: the compiler turns them into vector
+        // instructions, and a count needs nothing more.
         let mut hits = 0u32;
         for x in xa {
             for y in xb {
                 hits += (x == y) as u32;
             }
         }
-        n += hits;
+        self.0 += hits;
+    }
+    fn one(&mut self, _: usize, _: usize) {
+        self.0 += 1;
+    }
+}
+
+/// Calls its function with the indices of each pair of equal elements.
+struct Each<F>(F);
+
+impl<F: FnMut(usize, usize)> MergeVisitor for Each<F> {
+    fn block(&mut self, i: usize, j: usize, xa: &[u32; BLOCK], xb: &[u32; BLOCK]) {
+        let mut hits = block_hits(xa, xb);
+        while hits != 0 {
+            let t = hits.trailing_zeros() as usize;
+            (self.0)(i + t % BLOCK, j + t / BLOCK);
+            hits &= hits - 1;
+        }
+    }
+    fn one(&mut self, i: usize, j: usize) {
+        (self.0)(i, j)
+    }
+}
+
+/// The merge of two ascending lists without repeats, a block of [`BLOCK`] elements of each
+/// at a time: the visitor compares the two blocks element by element, then the block with
+/// the smaller last element is passed. A copy's merge finds an equal element at nearly
+/// every step, and a scalar merge mispredicts the branch on each comparison; passing blocks
+/// has no such branch. The tails are merged one element at a time.
+fn merge_blocks(sa: &[u32], sb: &[u32], visitor: &mut impl MergeVisitor) {
+    let (mut i, mut j) = (0, 0);
+    while i + BLOCK <= sa.len() && j + BLOCK <= sb.len() {
+        let xa: &[u32; BLOCK] = sa[i..i + BLOCK].try_into().expect("block of A");
+        let xb: &[u32; BLOCK] = sb[j..j + BLOCK].try_into().expect("block of B");
+        visitor.block(i, j, xa, xb);
         let (last_a, last_b) = (xa[BLOCK - 1], xb[BLOCK - 1]);
         i += BLOCK * (last_a <= last_b) as usize;
         j += BLOCK * (last_b <= last_a) as usize;
     }
     while i < sa.len() && j < sb.len() {
         let (x, y) = (sa[i], sb[j]);
-        n += (x == y) as u32;
+        if x == y {
+            visitor.one(i, j);
+        }
         i += (x <= y) as usize;
         j += (y <= x) as usize;
     }
-    n
+}
+
+/// Bit `BLOCK * l + k` set where `xa[k] == xb[l]` (so set bits ascend in both blocks).
+#[inline]
+fn block_hits(xa: &[u32; BLOCK], xb: &[u32; BLOCK]) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the four elements of
+        // `xa`.
+        unsafe {
+            let a = _mm_loadu_si128(xa.as_ptr() as *const __m128i);
+            let mut hits = 0u32;
+            for (l, &y) in xb.iter().enumerate() {
+                let eq = _mm_cmpeq_epi32(a, _mm_set1_epi32(y as i32));
+                hits |= (_mm_movemask_ps(_mm_castsi128_ps(eq)) as u32) << (BLOCK * l);
+            }
+            hits
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let mut hits = 0u32;
+        for (l, y) in xb.iter().enumerate() {
+            for (k, x) in xa.iter().enumerate() {
+                hits |= ((x == y) as u32) << (BLOCK * l + k);
+            }
+        }
+        hits
+    }
 }
 
 /// Score a pair exactly.
@@ -175,7 +252,15 @@ pub fn score(a: &DocFeatures, b: &DocFeatures, ngram: usize, s: &mut Scratch) ->
     let (na, nb) = (a.n_shingles() as f64, b.n_shingles() as f64);
     let union = na + nb - shared as f64;
     let ratio = |x: f64, y: f64| if y > 0.0 { x / y } else { 0.0 };
-    let aligned = longest_ordered_chain(s);
+    let aligned = if s.ys.is_sorted_by(|y, z| y < z) {
+        // Every shared shingle in the same order in both texts, as in most copies: the
+        // chain is all of them.
+        std::mem::swap(&mut s.xs, &mut s.pa);
+        std::mem::swap(&mut s.ys, &mut s.pb);
+        shared
+    } else {
+        longest_ordered_chain(s)
+    };
     PairScore {
         shared,
         aligned,
@@ -374,7 +459,7 @@ mod tests {
     }
 
     #[test]
-    fn block_merge_counts_exactly_what_a_set_intersection_counts() {
+    fn block_merge_finds_exactly_what_a_set_intersection_finds() {
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = |m: u64| {
             state = state
@@ -392,16 +477,22 @@ mod tests {
                 s.sort_unstable();
                 s.dedup();
             }
-            let expected = sets[0].iter().filter(|x| sets[1].contains(x)).count() as u32;
+            let pairs: Vec<(usize, usize)> = (sets[0].iter().enumerate())
+                .filter_map(|(i, x)| Some((i, sets[1].iter().position(|y| y == x)?)))
+                .collect();
+            let expected = pairs.len() as u32;
             let (a, b) = (
                 features_with(sets[0].clone()),
                 features_with(sets[1].clone()),
             );
             assert_eq!(count_shared(&a, &b), expected, "{sets:?}");
             assert_eq!(count_shared(&b, &a), expected, "{sets:?}");
-            let mut listed = 0;
-            for_each_shared(&a, &b, |_, _| listed += 1);
-            assert_eq!(listed, expected);
+            let mut listed = Vec::new();
+            for_each_common(&sets[0], &sets[1], |i, j| listed.push((i, j)));
+            assert_eq!(listed, pairs, "{sets:?}");
+            let mut positions = Vec::new();
+            for_each_shared(&a, &b, |x, y| positions.push((x as usize, y as usize)));
+            assert_eq!(positions, pairs, "{sets:?}");
         }
     }
 
