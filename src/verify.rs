@@ -157,7 +157,7 @@ fn count_blocks<const N: usize>(sa: &[u32], sb: &[u32]) -> u32 {
 
 /// Calls `f(i, j)` for every `sa[i] == sb[j]` of two ascending lists without repeats, in
 /// ascending order.
-pub fn for_each_common(sa: &[u32], sb: &[u32], f: impl FnMut(usize, usize)) {
+fn for_each_common(sa: &[u32], sb: &[u32], f: impl FnMut(usize, usize)) {
     merge_blocks::<BLOCK>(sa, sb, &mut Each(f));
 }
 
