@@ -1,6 +1,6 @@
 //! Per-stage micro-benchmarks on the in-process synthetic corpus ([`wirecopy::synth`]), so
 //! they run on a fresh clone: tokenize, shingle, sketch (one-permutation MinHash against the
-//! K-hash reference it replaces), band (LSH buckets and the containment index), verify,
+//! K-hash reference it replaces), features (a document's shingle set and signature), band (LSH buckets and the containment index), verify,
 //! align (each clustered copy against its canonical).
 //! Each bench times one stage over the whole fixture and reports its throughput, so a
 //! regression shows up in the stage that caused it rather than only end to end.
@@ -13,6 +13,7 @@ use std::time::Duration;
 use wirecopy::align::{AlignParams, Article, align};
 use wirecopy::candidates::{containment_candidates, union};
 use wirecopy::config::ScanConfig;
+use wirecopy::features;
 use wirecopy::input::{Corpus, ReadOptions, read_jsonl_bytes};
 use wirecopy::lsh::band_candidates;
 use wirecopy::normalize::{Tokenized, Tokenizer};
@@ -32,8 +33,8 @@ const ALIGN_PAIRS: usize = 300;
 struct Fixture {
     corpus: Corpus,
     cfg: ScanConfig,
-    /// Token stream of every document, in corpus order.
-    tokens: Vec<Vec<u32>>,
+    /// Every document tokenized, in corpus order.
+    tokenized: Vec<Tokenized>,
     analysis: Analysis,
     /// LSH and containment candidates, as the scan verifies them.
     candidates: Vec<u64>,
@@ -54,10 +55,10 @@ fn fixture() -> Fixture {
     let cfg = ScanConfig::default();
     let mut tokenizer = Tokenizer::new(cfg.seed);
     let mut t = Tokenized::default();
-    let tokens = (0..corpus.len())
+    let tokenized = (0..corpus.len())
         .map(|d| {
             tokenizer.tokenize(&corpus.text(d), &mut t);
-            t.tokens.clone()
+            t.clone()
         })
         .collect();
     let (analysis, _) = analyze_timed(&corpus, &cfg, &Progress::hidden());
@@ -66,7 +67,7 @@ fn fixture() -> Fixture {
     Fixture {
         corpus,
         cfg,
-        tokens,
+        tokenized,
         analysis,
         candidates,
         scanned,
@@ -109,7 +110,7 @@ fn stages(c: &mut Criterion) {
     let bytes: u64 = (0..fx.corpus.len())
         .map(|d| fx.corpus.text(d).len() as u64)
         .sum();
-    let n_tokens: u64 = fx.tokens.iter().map(|t| t.len() as u64).sum();
+    let n_tokens: u64 = fx.tokenized.iter().map(|t| t.tokens.len() as u64).sum();
 
     let mut g = c.benchmark_group("normalize");
     g.throughput(Throughput::Bytes(bytes));
@@ -130,17 +131,17 @@ fn stages(c: &mut Criterion) {
     g.bench_function("word_kgram_hashes", |b| {
         b.iter(|| {
             let mut acc = 0u64;
-            for t in &fx.tokens {
-                for_each_shingle(t, fx.cfg.ngram, fx.cfg.seed, |_, h| acc ^= h);
+            for t in &fx.tokenized {
+                for_each_shingle(&t.tokens, fx.cfg.ngram, fx.cfg.seed, |_, h| acc ^= h);
             }
             black_box(acc)
         })
     });
     g.finish();
 
-    let hashes: Vec<Vec<u64>> = fx.tokens[..SKETCH_DOCS]
+    let hashes: Vec<Vec<u64>> = fx.tokenized[..SKETCH_DOCS]
         .iter()
-        .map(|t| shingle_hashes(t, &fx.cfg))
+        .map(|t| shingle_hashes(&t.tokens, &fx.cfg))
         .collect();
     let n_shingles: u64 = hashes.iter().map(|h| h.len() as u64).sum();
     let mut g = c.benchmark_group("sketch");
@@ -164,6 +165,33 @@ fn stages(c: &mut Criterion) {
             })
         });
     }
+    g.finish();
+
+    // A document's features and signature from its tokens and furniture labels, as the
+    // scan's sketch stage builds them (shingling, MinHash, sorting and deduplicating).
+    let furniture: Vec<_> = (fx.tokenized.iter())
+        .map(|t| fx.scanned.boilerplate.classify(t))
+        .collect();
+    let mut g = c.benchmark_group("features");
+    g.throughput(Throughput::Elements(n_tokens));
+    g.bench_function("build", |b| {
+        let mut sig = vec![0u32; fx.cfg.num_perm];
+        let mut scratch = features::Scratch::default();
+        b.iter(|| {
+            for (t, f) in fx.tokenized.iter().zip(&furniture) {
+                let (ngram, seed) = (fx.cfg.ngram, fx.cfg.seed);
+                black_box(features::build(
+                    t,
+                    f,
+                    0,
+                    ngram,
+                    seed,
+                    &mut sig,
+                    &mut scratch,
+                ));
+            }
+        })
+    });
     g.finish();
 
     let mut g = c.benchmark_group("band");

@@ -75,6 +75,8 @@ pub struct Scratch {
     body: Vec<u32>,
     /// `stored hash << 32 | position`: one u64 key sorts faster than a pair.
     hashes: Vec<u64>,
+    /// The other buffer of the radix sort of `hashes`.
+    sorted: Vec<u64>,
     full: Vec<u64>,
 }
 
@@ -129,7 +131,9 @@ pub fn build(
         scratch.hashes.push((stored(h) as u64) << 32 | pos as u64);
     });
     let active = minhash_oph(scratch.full.iter().copied(), seed, signature);
-    scratch.hashes.sort_unstable();
+    // Positions were pushed in ascending order, so sorting stably by hash alone orders the
+    // keys completely, and the first of each run of equal hashes is its first occurrence.
+    sort_by_high_half(&mut scratch.hashes, &mut scratch.sorted);
     scratch.hashes.dedup_by_key(|x| *x >> 32);
     f.shingles = scratch.hashes.iter().map(|x| (x >> 32) as u32).collect();
     f.positions = scratch
@@ -138,4 +142,73 @@ pub fn build(
         .map(|&x| ((x as u32) >> shift) as u16)
         .collect();
     (f, active)
+}
+
+/// Keys shorter than this are sorted by comparison: the radix sort's four histograms of 256
+/// counts cost more than they save.
+const RADIX_MIN: usize = 128;
+
+/// Sort `keys`, whose low 32 bits ascend in input order (`buf` is scratch). A stable sort by
+/// the high 32 bits is then a full sort, and a least-significant-digit radix sort does that
+/// in four passes of 8 bits, each skipped when every key has the same digit. On the few
+/// hundred random hashes of an article it runs about as many instructions as a comparison
+/// sort but without its mispredicted branches, one in two comparisons.
+fn sort_by_high_half(keys: &mut Vec<u64>, buf: &mut Vec<u64>) {
+    if keys.len() < RADIX_MIN {
+        keys.sort_unstable();
+        return;
+    }
+    let digit = |k: u64, pass: usize| ((k >> (32 + 8 * pass)) & 0xff) as usize;
+    let mut counts = [[0u32; 256]; 4];
+    for &k in keys.iter() {
+        for (pass, c) in counts.iter_mut().enumerate() {
+            c[digit(k, pass)] += 1;
+        }
+    }
+    buf.clear();
+    buf.resize(keys.len(), 0);
+    for (pass, c) in counts.iter_mut().enumerate() {
+        if c[digit(keys[0], pass)] as usize == keys.len() {
+            continue;
+        }
+        let mut next = 0u32;
+        for slot in c.iter_mut() {
+            (*slot, next) = (next, next + *slot);
+        }
+        for &k in keys.iter() {
+            let d = digit(k, pass);
+            buf[c[d] as usize] = k;
+            c[d] += 1;
+        }
+        std::mem::swap(keys, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::fmix64;
+
+    #[test]
+    fn radix_sort_sorts_keys_with_ascending_low_halves() {
+        let mut buf = Vec::new();
+        for (n, distinct) in [
+            (0, 1),
+            (5, 3),
+            (127, 1000),
+            (128, 1000),
+            (700, 50),
+            (3000, 1 << 40),
+        ] {
+            // Few distinct high halves: long runs of equal hashes, whose order must be kept;
+            // a single one: every pass skipped.
+            let mut keys: Vec<u64> = (0..n as u64)
+                .map(|i| (fmix64(i) % distinct) << 32 | i)
+                .collect();
+            let mut expected = keys.clone();
+            expected.sort_unstable();
+            sort_by_high_half(&mut keys, &mut buf);
+            assert_eq!(keys, expected, "{n} keys, {distinct} distinct hashes");
+        }
+    }
 }
