@@ -36,9 +36,7 @@
 
 use crate::features::DocFeatures;
 use crate::rows::Rows;
-use crate::verify::{
-    LEAD_WINDOW, PairScore, Scratch, VerifyParams, count_shared, for_each_shared, score,
-};
+use crate::verify::{LEAD_WINDOW, PairScore, Scratch, VerifyParams, score};
 use std::collections::BTreeMap;
 
 /// Share of a paragraph's shingles that must be shared for it to count as present.
@@ -223,16 +221,21 @@ fn settle(input: &ClusterInput, adj: &Rows, comp: Vec<u32>) -> Vec<Cluster> {
         }
         let canon = pick_canonical(input, &comp);
         let cf = &input.features[canon as usize];
-        // Every member scored once against the canonical.
-        let to_canon: BTreeMap<u32, PairScore> = comp
+        let canonical_paragraphs = ParagraphShingles::of(cf);
+        // Every member scored once against the canonical, and compared with it paragraph by
+        // paragraph from the same list of shared shingles.
+        let to_canon: BTreeMap<u32, (PairScore, ParagraphMatch)> = comp
             .iter()
             .filter(|&&m| m != canon)
-            .map(|&m| (m, score(cf, &input.features[m as usize], k, &mut scratch)))
+            .map(|&m| {
+                let mf = &input.features[m as usize];
+                (m, compare(cf, &canonical_paragraphs, mf, k, &mut scratch))
+            })
             .collect();
-        let mut kept: BTreeMap<u32, (PairScore, bool)> = to_canon
+        let mut kept: BTreeMap<u32, bool> = to_canon
             .iter()
-            .filter(|&(&m, sc)| input.params.accept(sc, cf, &input.features[m as usize]))
-            .map(|(&m, sc)| (m, (*sc, false)))
+            .filter(|&(&m, (sc, _))| input.params.accept(sc, cf, &input.features[m as usize]))
+            .map(|(&m, _)| (m, false))
             .collect();
         // Members reached through kept members: kept when still related to the canonical,
         // or when they are a near-duplicate or a part of the kept member that reached them.
@@ -244,13 +247,13 @@ fn settle(input: &ClusterInput, adj: &Rows, comp: Vec<u32>) -> Vec<Cluster> {
                     continue;
                 }
                 let yf = &input.features[y as usize];
-                let sc = to_canon[&y];
+                let sc = to_canon[&y].0;
                 let xf = &input.features[x as usize];
                 let related = sc.aligned * 2 >= input.params.min_passage;
                 if input.params.accept_relaxed(&sc, cf, yf)
                     || (related && input.params.part_of(&score(xf, yf, k, &mut scratch), yf))
                 {
-                    kept.insert(y, (sc, true));
+                    kept.insert(y, true);
                     frontier.push(y);
                 }
             }
@@ -261,17 +264,20 @@ fn settle(input: &ClusterInput, adj: &Rows, comp: Vec<u32>) -> Vec<Cluster> {
             .filter(|d| *d != canon && !kept.contains_key(d))
             .collect();
         if !kept.is_empty() {
-            let canonical_paragraphs = ParagraphShingles::of(cf);
+            let all_shared = cf.positions.iter().map(|&p| {
+                let at = (p as u32) << cf.pos_shift;
+                (at, at)
+            });
             let mut members = vec![Member {
                 doc: canon,
                 relation: Relation::Canonical,
                 score: PairScore::identity(cf.n_shingles()),
-                paragraphs: paragraph_match(cf, &canonical_paragraphs, cf),
+                paragraphs: paragraph_match(cf, &canonical_paragraphs, cf, all_shared),
                 chained: false,
             }];
-            for (doc, (sc, chained)) in kept {
+            for (doc, chained) in kept {
                 let mf = &input.features[doc as usize];
-                let pm = paragraph_match(cf, &canonical_paragraphs, mf);
+                let (sc, pm) = to_canon[&doc];
                 members.push(Member {
                     doc,
                     relation: relation(cf, mf, &pm),
@@ -291,6 +297,22 @@ fn settle(input: &ClusterInput, adj: &Rows, comp: Vec<u32>) -> Vec<Cluster> {
         }
     }
     out
+}
+
+/// Member `m` scored against canonical `c` (whose [`ParagraphShingles`] are
+/// `c_paragraphs`) and compared with it paragraph by paragraph, both from one listing of the
+/// shingles they share.
+fn compare(
+    c: &DocFeatures,
+    c_paragraphs: &ParagraphShingles,
+    m: &DocFeatures,
+    ngram: usize,
+    scratch: &mut Scratch,
+) -> (PairScore, ParagraphMatch) {
+    let sc = score(c, m, ngram, scratch);
+    let (xs, ys) = scratch.shared_positions();
+    let shared = xs.iter().copied().zip(ys.iter().copied());
+    (sc, paragraph_match(c, c_paragraphs, m, shared))
 }
 
 /// Connected components of the subgraph induced by `nodes` (sorted).
@@ -330,7 +352,13 @@ fn pick_canonical(input: &ClusterInput, comp: &[u32]) -> u32 {
             })
             .expect("non-empty component");
     }
-    let support = supported_shingles(input.features, comp);
+    // In a pair each member's support is what the two share, the same for both: it cannot
+    // decide between them (most components are pairs).
+    let support = if comp.len() > 2 {
+        supported_shingles(input.features, comp)
+    } else {
+        vec![0; comp.len()]
+    };
     let key = |i: usize| (support[i], input.features[comp[i] as usize].n_shingles());
     let rank = |i: usize| input.priority.map_or(0, |p| p[comp[i] as usize]);
     let best = (0..comp.len())
@@ -346,12 +374,6 @@ fn pick_canonical(input: &ClusterInput, comp: &[u32]) -> u32 {
 
 /// For each member, how many of its shingles another member also has.
 fn supported_shingles(features: &[DocFeatures], comp: &[u32]) -> Vec<usize> {
-    // A document's shingles are distinct, so in a pair each member's support is what the two
-    // share (most components are pairs).
-    if let [a, b] = comp {
-        let shared = count_shared(&features[*a as usize], &features[*b as usize]) as usize;
-        return vec![shared; 2];
-    }
     // `shingle << 32 | member`: one u64 key sorts faster than a pair.
     let mut all: Vec<u64> = comp
         .iter()
@@ -396,21 +418,23 @@ impl ParagraphShingles {
 }
 
 /// Compare member `m` with canonical `c` (whose [`ParagraphShingles`] are `c_paragraphs`)
-/// paragraph by paragraph.
+/// paragraph by paragraph, given the positions (unscaled, in `c` and in `m`) of every shingle
+/// they share, in any order.
 pub fn paragraph_match(
     c: &DocFeatures,
     c_paragraphs: &ParagraphShingles,
     m: &DocFeatures,
+    shared: impl IntoIterator<Item = (u32, u32)>,
 ) -> ParagraphMatch {
     let m_paragraphs = ParagraphShingles::of(m);
     let (para_c, owned_c) = (&c_paragraphs.para, &c_paragraphs.owned);
     let (para_m, owned_m) = (&m_paragraphs.para, &m_paragraphs.owned);
     let mut hits_c = vec![0u32; owned_c.len()];
     let mut hits_m = vec![0u32; owned_m.len()];
-    for_each_shared(c, m, |pc, pm| {
+    for (pc, pm) in shared {
         hits_c[para_c[pc as usize] as usize] += 1;
         hits_m[para_m[pm as usize] as usize] += 1;
-    });
+    }
     let present = |hits: &[u32], owned: &[u32], f: &DocFeatures| -> Vec<Option<bool>> {
         (0..owned.len())
             .map(|p| {
@@ -466,10 +490,10 @@ pub fn paragraph_match(
 /// every shingle's paragraph, and one pass over the paragraphs is cheaper than a binary
 /// search per shingle.
 fn paragraph_by_position(f: &DocFeatures) -> Vec<u32> {
-    let mut para = vec![0u32; f.body_tokens as usize];
+    let mut para = Vec::with_capacity(f.body_tokens as usize);
     for (p, &start) in f.para_starts.iter().enumerate() {
         let end = f.para_starts.get(p + 1).copied().unwrap_or(f.body_tokens);
-        para[start as usize..end as usize].fill(p as u32);
+        para.extend(std::iter::repeat_n(p as u32, (end - start) as usize));
     }
     para
 }
@@ -572,7 +596,13 @@ mod tests {
     /// The relation of `member` to `canonical`, and the words of the canonical's lead it lacks.
     fn relation_of(canonical: &str, member: &str) -> (Relation, u32) {
         let (c, m) = (features(canonical), features(member));
-        let pm = paragraph_match(&c, &ParagraphShingles::of(&c), &m);
+        let (_, pm) = compare(
+            &c,
+            &ParagraphShingles::of(&c),
+            &m,
+            5,
+            &mut Scratch::default(),
+        );
         (relation(&c, &m, &pm), pm.lead_dropped_words)
     }
 

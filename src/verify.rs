@@ -111,6 +111,22 @@ pub struct Scratch {
     back: Vec<u32>,
     pa: Vec<u32>,
     pb: Vec<u32>,
+    /// The last [`score`] found every shared shingle in order and moved them into `pa` /
+    /// `pb` as its chain.
+    chain_is_all: bool,
+}
+
+impl Scratch {
+    /// The positions (unscaled) of every shingle shared by the pair the last [`score`] call
+    /// scored, in A positions and B positions, ordered by A position: what
+    /// [`for_each_shared`] would list again, in another order.
+    pub fn shared_positions(&self) -> (&[u32], &[u32]) {
+        if self.chain_is_all {
+            (&self.pa, &self.pb)
+        } else {
+            (&self.xs, &self.ys)
+        }
+    }
 }
 
 /// Shared shingle positions: calls `f(pos_a, pos_b)` (unscaled) for each shared shingle, in
@@ -275,7 +291,8 @@ pub fn score(a: &DocFeatures, b: &DocFeatures, ngram: usize, s: &mut Scratch) ->
     let (na, nb) = (a.n_shingles() as f64, b.n_shingles() as f64);
     let union = na + nb - shared as f64;
     let ratio = |x: f64, y: f64| if y > 0.0 { x / y } else { 0.0 };
-    let aligned = if s.ys.is_sorted_by(|y, z| y < z) {
+    s.chain_is_all = s.ys.is_sorted_by(|y, z| y < z);
+    let aligned = if s.chain_is_all {
         // Every shared shingle in the same order in both texts, as in most copies: the
         // chain is all of them.
         std::mem::swap(&mut s.xs, &mut s.pa);
@@ -516,6 +533,30 @@ mod tests {
             let mut positions = Vec::new();
             for_each_shared(&a, &b, |x, y| positions.push((x as usize, y as usize)));
             assert_eq!(positions, pairs, "{sets:?}");
+        }
+    }
+
+    #[test]
+    fn score_leaves_every_shared_position_listed() {
+        // B holds A's shingles 0..40 in order (the chain is all of them), then in an order
+        // that breaks the chain (a shorter chain is taken); positions are word offsets.
+        let a = features_with((0..60).map(|i| i * 3).collect());
+        for (b_positions, chain) in [
+            ((0..40u16).collect::<Vec<_>>(), 40),
+            // Longest in order: B positions 0, 2, 4, …, 12, 19, 26, 33.
+            ((0..40u16).map(|i| (i * 7) % 40).collect(), 10),
+        ] {
+            let mut b = features_with((0..40).map(|i| i * 3).collect());
+            b.positions = b_positions;
+            let mut expected = Vec::new();
+            for_each_shared(&a, &b, |x, y| expected.push((x, y)));
+            expected.sort_unstable();
+            let mut s = Scratch::default();
+            let sc = score(&a, &b, 5, &mut s);
+            let (xs, ys) = s.shared_positions();
+            let listed: Vec<(u32, u32)> = xs.iter().copied().zip(ys.iter().copied()).collect();
+            assert_eq!(listed, expected);
+            assert_eq!((sc.shared, sc.aligned), (40, chain));
         }
     }
 
