@@ -1,7 +1,8 @@
 //! Per-stage micro-benchmarks on the in-process synthetic corpus ([`wirecopy::synth`]), so
 //! they run on a fresh clone: tokenize, shingle, sketch (one-permutation MinHash against the
-//! K-hash reference it replaces), features (a document's shingle set and signature), band (LSH buckets and the containment index), verify,
-//! align (each clustered copy against its canonical).
+//! K-hash reference it replaces), features (a document's shingle set and signature), band
+//! (LSH buckets and the containment index), verify, align (each clustered copy against its
+//! canonical).
 //! Each bench times one stage over the whole fixture and reports its throughput, so a
 //! regression shows up in the stage that caused it rather than only end to end.
 //!

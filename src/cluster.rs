@@ -210,6 +210,7 @@ pub fn cluster(input: &ClusterInput, edges: &[(u32, u32)]) -> Vec<Cluster> {
     clusters
 }
 
+/// Settle one component into one or more clusters (see the module docs).
 fn settle(input: &ClusterInput, adj: &Rows, comp: Vec<u32>) -> Vec<Cluster> {
     let mut out = Vec::new();
     let mut pending = vec![comp];
