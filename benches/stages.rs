@@ -222,12 +222,14 @@ fn stages(c: &mut Criterion) {
             }
         })
     });
-    g.bench_function("count_shared_candidates", |b| {
+    g.bench_function("decide_candidates", |b| {
         let features = &fx.analysis.features;
+        let params = fx.cfg.verify_params();
+        let mut scratch = verify::Scratch::default();
         b.iter(|| {
             for &key in &fx.candidates {
                 let (a, z) = ((key >> 32) as usize, key as u32 as usize);
-                black_box(verify::count_shared(&features[a], &features[z]));
+                black_box(params.decide(&features[a], &features[z], &mut scratch, |_| false));
             }
         })
     });

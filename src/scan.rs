@@ -341,14 +341,17 @@ fn detect(
             let (a, b) = ((key >> 32) as u32, key as u32);
             let (fa, fb) = (&features[a as usize], &features[b as usize]);
             bar.inc(1);
-            let (accepted, score) = vparams.decide(fa, fb, s);
+            let (accepted, score) = vparams.decide(fa, fb, s, |accepted| match keep {
+                PairsScope::None => false,
+                PairsScope::Accepted => accepted,
+                PairsScope::Candidates => true,
+            });
             (accepted || keep == PairsScope::Candidates).then(|| ScoredPair {
                 a,
                 b,
-                score: match (keep, score) {
-                    (PairsScope::None, _) => PairScore::default(),
-                    (_, Some(sc)) => sc,
-                    (_, None) => verify::score(fa, fb, cfg.ngram, s),
+                score: match keep {
+                    PairsScope::None => PairScore::default(),
+                    _ => score.expect("decide scores every pair the report keeps"),
                 },
                 accepted,
             })

@@ -99,6 +99,10 @@ use crate::features::DocFeatures;
 /// Reusable buffers for scoring.
 #[derive(Default)]
 pub struct Scratch {
+    /// Indices `(i, j)` of the shingles the pair shares (`a.shingles[i] == b.shingles[j]`),
+    /// in ascending shingle order: one merge of the two arrays serves both the quick
+    /// decision of [`VerifyParams::decide`] and the full [`score`].
+    hits: Vec<(u32, u32)>,
     /// Per body position of A: the B position of the shared shingle starting there + 1
     /// (0 = none). Kept all-zero between calls.
     slots: Vec<u32>,
@@ -118,8 +122,7 @@ pub struct Scratch {
 
 impl Scratch {
     /// The positions (unscaled) of every shingle shared by the pair the last [`score`] call
-    /// scored, in A positions and B positions, ordered by A position: what
-    /// [`for_each_shared`] would list again, in another order.
+    /// scored, in A positions and B positions, ordered by A position.
     pub fn shared_positions(&self) -> (&[u32], &[u32]) {
         if self.chain_is_all {
             (&self.pa, &self.pb)
@@ -127,22 +130,6 @@ impl Scratch {
             (&self.xs, &self.ys)
         }
     }
-}
-
-/// Shared shingle positions: calls `f(pos_a, pos_b)` (unscaled) for each shared shingle, in
-/// ascending shingle order.
-pub fn for_each_shared(a: &DocFeatures, b: &DocFeatures, mut f: impl FnMut(u32, u32)) {
-    for_each_common(&a.shingles, &b.shingles, |i, j| {
-        f(
-            (a.positions[i] as u32) << a.pos_shift,
-            (b.positions[j] as u32) << b.pos_shift,
-        )
-    });
-}
-
-/// Number of shared shingles (the first step of [`score`], for a quick decision).
-pub fn count_shared(a: &DocFeatures, b: &DocFeatures) -> u32 {
-    count_common(&a.shingles, &b.shingles)
 }
 
 /// Number of values two ascending lists without repeats share. Eight elements of each
@@ -171,10 +158,25 @@ fn count_blocks<const N: usize>(sa: &[u32], sb: &[u32]) -> u32 {
     count.0
 }
 
-/// Calls `f(i, j)` for every `sa[i] == sb[j]` of two ascending lists without repeats, in
-/// ascending order.
-fn for_each_common(sa: &[u32], sb: &[u32], f: impl FnMut(usize, usize)) {
-    merge_blocks::<BLOCK>(sa, sb, &mut Each(f));
+/// Replaces `out` with the indices `(i, j)` of every `sa[i] == sb[j]` of two ascending
+/// lists without repeats, in ascending order. Eight elements of each list at a time where
+/// the CPU has AVX2, four otherwise.
+pub fn common_indices(sa: &[u32], sb: &[u32], out: &mut Vec<(u32, u32)>) {
+    out.clear();
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2.
+        return unsafe { common_indices_avx2(sa, sb, out) };
+    }
+    merge_blocks::<BLOCK>(sa, sb, &mut List(out));
+}
+
+/// [`common_indices`] compiled for AVX2: the merge and its visitor are inlined here, so
+/// the visitor's intrinsics are too.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn common_indices_avx2(sa: &[u32], sb: &[u32], out: &mut Vec<(u32, u32)>) {
+    merge_blocks::<8>(sa, sb, &mut ListAvx2(out))
 }
 
 /// Elements per block of [`merge_blocks`] without AVX2.
@@ -211,20 +213,63 @@ impl<const N: usize> MergeVisitor<N> for Count {
     }
 }
 
-/// Calls its function with the indices of each pair of equal elements.
-struct Each<F>(F);
+/// Lists the indices of each pair of equal elements.
+struct List<'o>(&'o mut Vec<(u32, u32)>);
 
-impl<F: FnMut(usize, usize)> MergeVisitor<BLOCK> for Each<F> {
+impl MergeVisitor<BLOCK> for List<'_> {
+    #[inline(always)]
     fn block(&mut self, i: usize, j: usize, xa: &[u32; BLOCK], xb: &[u32; BLOCK]) {
-        let mut hits = block_hits(xa, xb);
-        while hits != 0 {
-            let t = hits.trailing_zeros() as usize;
-            (self.0)(i + t % BLOCK, j + t / BLOCK);
-            hits &= hits - 1;
+        push_hits(self.0, i, j, BLOCK, block_hits(xa, xb) as u64);
+    }
+    #[inline(always)]
+    fn one(&mut self, i: usize, j: usize) {
+        self.0.push((i as u32, j as u32))
+    }
+}
+
+/// [`List`] for blocks of eight, compared with AVX2. Used only where the CPU has it.
+#[cfg(target_arch = "x86_64")]
+struct ListAvx2<'o>(&'o mut Vec<(u32, u32)>);
+
+#[cfg(target_arch = "x86_64")]
+impl MergeVisitor<8> for ListAvx2<'_> {
+    #[inline(always)]
+    fn block(&mut self, i: usize, j: usize, xa: &[u32; 8], xb: &[u32; 8]) {
+        use std::arch::x86_64::*;
+        // SAFETY: this visitor is only made by `common_indices_avx2`, which runs where the
+        // CPU has AVX2; the load reads the eight elements of `xa`.
+        unsafe {
+            let a = _mm256_loadu_si256(xa.as_ptr() as *const __m256i);
+            let eq: [__m256i; 8] =
+                std::array::from_fn(|l| _mm256_cmpeq_epi32(a, _mm256_set1_epi32(xb[l] as i32)));
+            // Most blocks of two different texts share nothing: one test for all 64.
+            let any = eq
+                .iter()
+                .fold(_mm256_setzero_si256(), |x, &y| _mm256_or_si256(x, y));
+            if _mm256_testz_si256(any, any) == 1 {
+                return;
+            }
+            let mut hits = 0u64;
+            for (l, e) in eq.iter().enumerate() {
+                hits |= (_mm256_movemask_ps(_mm256_castsi256_ps(*e)) as u8 as u64) << (8 * l);
+            }
+            push_hits(self.0, i, j, 8, hits);
         }
     }
+    #[inline(always)]
     fn one(&mut self, i: usize, j: usize) {
-        (self.0)(i, j)
+        self.0.push((i as u32, j as u32))
+    }
+}
+
+/// Pushes the pair of indices of each set bit `n * l + k` of `hits` (`xa[k] == xb[l]` of
+/// the blocks at `i` and `j`), in ascending order.
+#[inline(always)]
+fn push_hits(out: &mut Vec<(u32, u32)>, i: usize, j: usize, n: usize, mut hits: u64) {
+    while hits != 0 {
+        let t = hits.trailing_zeros() as usize;
+        out.push(((i + t % n) as u32, (j + t / n) as u32));
+        hits &= hits - 1;
     }
 }
 
@@ -286,11 +331,22 @@ fn merge_blocks<const N: usize>(sa: &[u32], sb: &[u32], visitor: &mut impl Merge
 
 /// Score a pair exactly.
 pub fn score(a: &DocFeatures, b: &DocFeatures, ngram: usize, s: &mut Scratch) -> PairScore {
+    common_indices(&a.shingles, &b.shingles, &mut s.hits);
+    score_listed(a, b, ngram, s)
+}
+
+/// Unscaled body token position of shingle `i` of `f`.
+#[inline]
+fn position(f: &DocFeatures, i: u32) -> u32 {
+    (f.positions[i as usize] as u32) << f.pos_shift
+}
+
+/// [`score`] of the pair whose shared shingles `s.hits` lists.
+fn score_listed(a: &DocFeatures, b: &DocFeatures, ngram: usize, s: &mut Scratch) -> PairScore {
     shared_in_a_order(a, b, s);
     let shared = s.xs.len() as u32;
     let (na, nb) = (a.n_shingles() as f64, b.n_shingles() as f64);
     let union = na + nb - shared as f64;
-    let ratio = |x: f64, y: f64| if y > 0.0 { x / y } else { 0.0 };
     s.chain_is_all = s.ys.is_sorted_by(|y, z| y < z);
     let aligned = if s.chain_is_all {
         // Every shared shingle in the same order in both texts, as in most copies: the
@@ -314,11 +370,16 @@ pub fn score(a: &DocFeatures, b: &DocFeatures, ngram: usize, s: &mut Scratch) ->
     }
 }
 
-/// Fill `s.xs` / `s.ys` with the positions of the shared shingles, ordered by A position
-/// (then B position). A shingle's stored position is where it first occurs, so unscaled
-/// positions of distinct shingles are distinct: scattering them into a per-position array
-/// and reading it back sorts them in O(|A|) rather than O(n log n). Scaled positions (texts
-/// over 65,535 words) can collide and are sorted instead.
+/// `x / y`, or 0 for an empty denominator.
+fn ratio(x: f64, y: f64) -> f64 {
+    if y > 0.0 { x / y } else { 0.0 }
+}
+
+/// Fill `s.xs` / `s.ys` with the positions of the shared shingles `s.hits` lists, ordered
+/// by A position (then B position). A shingle's stored position is where it first occurs,
+/// so unscaled positions of distinct shingles are distinct: scattering them into a
+/// per-position array and reading it back sorts them in O(|A|) rather than O(n log n).
+/// Scaled positions (texts over 65,535 words) can collide and are sorted instead.
 fn shared_in_a_order(a: &DocFeatures, b: &DocFeatures, s: &mut Scratch) {
     s.xs.clear();
     s.ys.clear();
@@ -328,14 +389,14 @@ fn shared_in_a_order(a: &DocFeatures, b: &DocFeatures, s: &mut Scratch) {
             s.slots.resize(len, 0);
         }
         let (mut lo, mut hi) = (u32::MAX, 0u32);
-        let slots = &mut s.slots;
-        for_each_shared(a, b, |x, y| {
-            slots[x as usize] = y + 1;
+        for &(i, j) in &s.hits {
+            let x = position(a, i);
+            s.slots[x as usize] = position(b, j) + 1;
             lo = lo.min(x);
             hi = hi.max(x);
-        });
+        }
         if lo <= hi {
-            for (x, slot) in (lo..=hi).zip(&mut slots[lo as usize..=hi as usize]) {
+            for (x, slot) in (lo..=hi).zip(&mut s.slots[lo as usize..=hi as usize]) {
                 if *slot != 0 {
                     s.xs.push(x);
                     s.ys.push(*slot - 1);
@@ -345,10 +406,13 @@ fn shared_in_a_order(a: &DocFeatures, b: &DocFeatures, s: &mut Scratch) {
         }
     } else {
         s.sorted.clear();
-        let sorted = &mut s.sorted;
-        for_each_shared(a, b, |x, y| sorted.push((x, y)));
-        sorted.sort_unstable();
-        for &(x, y) in sorted.iter() {
+        let listed = s
+            .hits
+            .iter()
+            .map(|&(i, j)| (position(a, i), position(b, j)));
+        s.sorted.extend(listed);
+        s.sorted.sort_unstable();
+        for &(x, y) in s.sorted.iter() {
             s.xs.push(x);
             s.ys.push(y);
         }
@@ -422,24 +486,53 @@ fn coverage(positions: &[u32], len: u32, ngram: usize, shift: u8) -> f64 {
 }
 
 impl VerifyParams {
-    /// Decide a pair, scoring it fully only when the shared count leaves the answer open.
-    /// Returns the decision and the full score when one was computed.
+    /// Decide a pair, scoring it fully only when the shared count leaves the answer open or
+    /// `wanted(accepted)` asks for the score. Returns the decision and the full score when
+    /// one was computed. One merge of the two shingle arrays lists what they share; the
+    /// count settles most pairs, and the full score reads the same list.
     pub fn decide(
         &self,
         a: &DocFeatures,
         b: &DocFeatures,
         s: &mut Scratch,
+        wanted: impl FnOnce(bool) -> bool,
     ) -> (bool, Option<PairScore>) {
-        let shared = count_shared(a, b);
+        common_indices(&a.shingles, &b.shingles, &mut s.hits);
+        let shared = s.hits.len() as u32;
         let union = (a.n_shingles() + b.n_shingles()) as f64 - shared as f64;
-        if shared > 0 && shared as f64 >= self.jaccard * union {
-            return (true, None);
+        let settled = if shared > 0 && shared as f64 >= self.jaccard * union {
+            Some(true)
+        } else if shared < self.min_passage {
+            Some(false)
+        } else if shared < LONG_PASSAGE_FACTOR * self.min_passage
+            // (a Jaccard that reaches the threshold only once divided is left to the score,
+            // which accepts it)
+            && ratio(shared as f64, union) < self.jaccard
+            && !self.lead_shared(a, b, s)
+        {
+            // The aligned passage would be short, and a short one must start in the lead of
+            // both texts: its first shingle would be a shared one within both leads.
+            Some(false)
+        } else {
+            None
+        };
+        match settled {
+            Some(accepted) => {
+                let sc = wanted(accepted).then(|| score_listed(a, b, self.ngram, s));
+                (accepted, sc)
+            }
+            None => {
+                let sc = score_listed(a, b, self.ngram, s);
+                (self.accept(&sc, a, b), Some(sc))
+            }
         }
-        if shared < self.min_passage {
-            return (false, None);
-        }
-        let sc = score(a, b, self.ngram, s);
-        (self.accept(&sc, a, b), Some(sc))
+    }
+
+    /// Does a shingle that `s.hits` lists start within [`LEAD_WINDOW`] words of the start
+    /// of both texts?
+    fn lead_shared(&self, a: &DocFeatures, b: &DocFeatures, s: &Scratch) -> bool {
+        (s.hits.iter())
+            .any(|&(i, j)| position(a, i) <= LEAD_WINDOW && position(b, j) <= LEAD_WINDOW)
     }
 
     /// Is the pair a copy?
@@ -525,14 +618,21 @@ mod tests {
                 features_with(sets[0].clone()),
                 features_with(sets[1].clone()),
             );
-            assert_eq!(count_shared(&a, &b), expected, "{sets:?}");
-            assert_eq!(count_shared(&b, &a), expected, "{sets:?}");
+            assert_eq!(count_common(&a.shingles, &b.shingles), expected, "{sets:?}");
+            assert_eq!(count_common(&b.shingles, &a.shingles), expected, "{sets:?}");
             let mut listed = Vec::new();
-            for_each_common(&sets[0], &sets[1], |i, j| listed.push((i, j)));
+            common_indices(&sets[0], &sets[1], &mut listed);
+            let listed: Vec<(usize, usize)> = (listed.iter())
+                .map(|&(i, j)| (i as usize, j as usize))
+                .collect();
             assert_eq!(listed, pairs, "{sets:?}");
-            let mut positions = Vec::new();
-            for_each_shared(&a, &b, |x, y| positions.push((x as usize, y as usize)));
-            assert_eq!(positions, pairs, "{sets:?}");
+            // The portable path lists the same.
+            let mut portable = Vec::new();
+            merge_blocks::<BLOCK>(&sets[0], &sets[1], &mut List(&mut portable));
+            let portable: Vec<(usize, usize)> = (portable.iter())
+                .map(|&(i, j)| (i as usize, j as usize))
+                .collect();
+            assert_eq!(portable, pairs, "{sets:?}");
         }
     }
 
@@ -548,8 +648,11 @@ mod tests {
         ] {
             let mut b = features_with((0..40).map(|i| i * 3).collect());
             b.positions = b_positions;
-            let mut expected = Vec::new();
-            for_each_shared(&a, &b, |x, y| expected.push((x, y)));
+            let mut hits = Vec::new();
+            common_indices(&a.shingles, &b.shingles, &mut hits);
+            let mut expected: Vec<(u32, u32)> = (hits.iter())
+                .map(|&(i, j)| (position(&a, i), position(&b, j)))
+                .collect();
             expected.sort_unstable();
             let mut s = Scratch::default();
             let sc = score(&a, &b, 5, &mut s);
@@ -558,6 +661,71 @@ mod tests {
             assert_eq!(listed, expected);
             assert_eq!((sc.shared, sc.aligned), (40, chain));
         }
+    }
+
+    #[test]
+    fn decide_agrees_with_the_full_score() {
+        // B takes a run of A's shingles (somewhere between its lead and its end, of 10 to
+        // 99 shingles), placed at an offset in B, plus shingles of its own: the quick
+        // decisions of `decide` (by the shared count, and by a short passage outside the
+        // lead) must be those `accept` makes from the full score.
+        let params = VerifyParams {
+            jaccard: 0.5,
+            containment: 0.5,
+            coverage: 0.7,
+            min_passage: 30,
+            ngram: 5,
+        };
+        let mut s = Scratch::default();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |m: u32| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) % m as u64) as u32
+        };
+        let (mut quick_rejects, mut outcomes) = (0, [0; 2]);
+        for _ in 0..400 {
+            let n_a = 40 + next(300);
+            let run = (10 + next(90)).min(n_a);
+            let from = next(n_a - run + 1);
+            let offset = next(60);
+            let own = next(400);
+            // Shingle h at A position h; B holds A's run at `offset` and its own shingles
+            // (hashes from 1,000,000 up) after it.
+            let a_doc = (0..n_a).map(|p| (p, p));
+            let b_doc = (from..from + run)
+                .map(|h| (h, offset + h - from))
+                .chain((0..own).map(|k| (1_000_000 + k, offset + run + k)));
+            let [a, b] = [a_doc.collect::<Vec<_>>(), b_doc.collect()].map(|mut d| {
+                d.sort_unstable();
+                DocFeatures {
+                    shingles: d.iter().map(|&(h, _)| h).collect(),
+                    positions: d.iter().map(|&(_, p)| p as u16).collect(),
+                    body_tokens: d.iter().map(|&(_, p)| p + 5).max().unwrap_or(0),
+                    ..Default::default()
+                }
+            });
+            let (accepted, listed) = params.decide(&a, &b, &mut s, |_| false);
+            let full = score(&a, &b, 5, &mut s);
+            assert_eq!(
+                accepted,
+                params.accept(&full, &a, &b),
+                "{n_a} {run} {from} {offset}"
+            );
+            let (again, with_score) = params.decide(&a, &b, &mut s, |_| true);
+            assert_eq!((again, with_score), (accepted, Some(full)));
+            quick_rejects += usize::from(listed.is_none() && !accepted && full.shared >= 30);
+            outcomes[usize::from(accepted)] += 1;
+        }
+        assert!(
+            quick_rejects > 20,
+            "the short-passage shortcut ran {quick_rejects} times"
+        );
+        assert!(
+            outcomes.iter().all(|&n| n > 50),
+            "rejected, accepted: {outcomes:?}"
+        );
     }
 
     #[test]
