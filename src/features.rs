@@ -75,8 +75,9 @@ pub struct Scratch {
     body: Vec<u32>,
     /// `stored hash << 32 | position`: one u64 key sorts faster than a pair.
     hashes: Vec<u64>,
-    /// The other buffer of the radix sort of `hashes`.
+    /// The other buffer of the bucket sort of `hashes`, and its bucket bounds.
     sorted: Vec<u64>,
+    buckets: Vec<u32>,
     full: Vec<u64>,
 }
 
@@ -131,9 +132,13 @@ pub fn build(
         scratch.hashes.push((stored(h) as u64) << 32 | pos as u64);
     });
     let active = minhash_oph(scratch.full.iter().copied(), seed, signature);
-    // Positions were pushed in ascending order, so sorting stably by hash alone orders the
-    // keys completely, and the first of each run of equal hashes is its first occurrence.
-    sort_by_high_half(&mut scratch.hashes, &mut scratch.sorted);
+    // Every key holds its own position, so the keys are distinct and sort into one order,
+    // in which the first of each run of equal hashes is its first occurrence.
+    sort_keys(
+        &mut scratch.hashes,
+        &mut scratch.sorted,
+        &mut scratch.buckets,
+    );
     scratch.hashes.dedup_by_key(|x| *x >> 32);
     f.shingles = scratch.hashes.iter().map(|x| (x >> 32) as u32).collect();
     f.positions = scratch
@@ -144,43 +149,73 @@ pub fn build(
     (f, active)
 }
 
-/// Keys shorter than this are sorted by comparison: the radix sort's four histograms of 256
-/// counts cost more than they save.
-const RADIX_MIN: usize = 128;
+/// Keys fewer than this are sorted by comparison: the bucket sort's counting costs more
+/// than it saves.
+const BUCKET_MIN: usize = 64;
 
-/// Sort `keys`, whose low 32 bits ascend in input order (`buf` is scratch). A stable sort by
-/// the high 32 bits is then a full sort, and a least-significant-digit radix sort does that
-/// in four passes of 8 bits, each skipped when every key has the same digit. On the few
-/// hundred random hashes of an article it runs about as many instructions as a comparison
-/// sort but without its mispredicted branches, one in two comparisons.
-fn sort_by_high_half(keys: &mut Vec<u64>, buf: &mut Vec<u64>) {
-    if keys.len() < RADIX_MIN {
+/// A bucket holding more keys than this (one hash repeated many times in a text) is sorted
+/// by comparison rather than by insertion.
+const INSERTION_MAX: usize = 16;
+
+/// Sort `keys`, which are distinct and whose high 32 bits are uniform hashes (`buf` and
+/// `buckets` are scratch). One counting pass distributes them by their top bits into about
+/// half as many buckets as there are keys, and each bucket of a key or two is then put in
+/// order by insertion: about 25 instructions per key on the few hundred keys of an
+/// article, where a radix sort by 8-bit digits needed four histograms, four scatter passes
+/// and about 60.
+fn sort_keys(keys: &mut Vec<u64>, buf: &mut Vec<u64>, buckets: &mut Vec<u32>) {
+    let n = keys.len();
+    if n < BUCKET_MIN {
         keys.sort_unstable();
         return;
     }
-    let digit = |k: u64, pass: usize| ((k >> (32 + 8 * pass)) & 0xff) as usize;
-    let mut counts = [[0u32; 256]; 4];
+    // 2^bits buckets, between n / 4 and n / 2.
+    let bits = (n / 2).ilog2();
+    let bucket = |k: u64| (k >> (64 - bits)) as usize;
+    buckets.clear();
+    buckets.resize((1 << bits) + 1, 0);
     for &k in keys.iter() {
-        for (pass, c) in counts.iter_mut().enumerate() {
-            c[digit(k, pass)] += 1;
-        }
+        buckets[bucket(k) + 1] += 1;
+    }
+    for b in 1..buckets.len() {
+        buckets[b] += buckets[b - 1];
     }
     buf.clear();
-    buf.resize(keys.len(), 0);
-    for (pass, c) in counts.iter_mut().enumerate() {
-        if c[digit(keys[0], pass)] as usize == keys.len() {
-            continue;
-        }
-        let mut next = 0u32;
-        for slot in c.iter_mut() {
-            (*slot, next) = (next, next + *slot);
-        }
+    buf.resize(n, 0);
+    {
+        // Each bucket's next free slot, moved up as it fills: afterwards bucket b ends
+        // where bucket b + 1 began.
+        let next = &mut buckets[..1 << bits];
         for &k in keys.iter() {
-            let d = digit(k, pass);
-            buf[c[d] as usize] = k;
-            c[d] += 1;
+            let slot = &mut next[bucket(k)];
+            buf[*slot as usize] = k;
+            *slot += 1;
         }
-        std::mem::swap(keys, buf);
+    }
+    let mut start = 0;
+    for &end in &buckets[..1 << bits] {
+        let run = &mut buf[start..end as usize];
+        if run.len() > INSERTION_MAX {
+            run.sort_unstable();
+        } else {
+            insertion_sort(run);
+        }
+        start = end as usize;
+    }
+    std::mem::swap(keys, buf);
+}
+
+/// Sort a short slice in place by insertion.
+#[inline]
+fn insertion_sort(run: &mut [u64]) {
+    for i in 1..run.len() {
+        let k = run[i];
+        let mut j = i;
+        while j > 0 && run[j - 1] > k {
+            run[j] = run[j - 1];
+            j -= 1;
+        }
+        run[j] = k;
     }
 }
 
@@ -190,24 +225,26 @@ mod tests {
     use crate::normalize::fmix64;
 
     #[test]
-    fn radix_sort_sorts_keys_with_ascending_low_halves() {
-        let mut buf = Vec::new();
+    fn bucket_sort_sorts_keys() {
+        let (mut buf, mut buckets) = (Vec::new(), Vec::new());
         for (n, distinct) in [
             (0, 1),
             (5, 3),
-            (127, 1000),
-            (128, 1000),
+            (63, 1 << 32),
+            (64, 1 << 32),
+            (700, 1 << 32),
             (700, 50),
-            (3000, 1 << 40),
+            (3000, 1 << 32),
+            (3000, 1),
         ] {
-            // Few distinct high halves: long runs of equal hashes, whose order must be kept;
-            // a single one: every pass skipped.
+            // Uniform high halves, as the shingle hashes are; few distinct ones (long runs of
+            // equal hashes, all in the first buckets); a single one.
             let mut keys: Vec<u64> = (0..n as u64)
                 .map(|i| (fmix64(i) % distinct) << 32 | i)
                 .collect();
             let mut expected = keys.clone();
             expected.sort_unstable();
-            sort_by_high_half(&mut keys, &mut buf);
+            sort_keys(&mut keys, &mut buf, &mut buckets);
             assert_eq!(keys, expected, "{n} keys, {distinct} distinct hashes");
         }
     }
