@@ -396,13 +396,20 @@ fn shared_in_a_order(a: &DocFeatures, b: &DocFeatures, s: &mut Scratch) {
             hi = hi.max(x);
         }
         if lo <= hi {
-            for (x, slot) in (lo..=hi).zip(&mut s.slots[lo as usize..=hi as usize]) {
-                if *slot != 0 {
-                    s.xs.push(x);
-                    s.ys.push(*slot - 1);
-                    *slot = 0;
-                }
+            // Read back without a branch per slot: each slot of the span is written at the
+            // next free place of the lists, which moves on only past a shared shingle.
+            let span = (hi - lo) as usize + 1;
+            s.xs.resize(span, 0);
+            s.ys.resize(span, 0);
+            let mut n = 0;
+            for (x, slot) in (lo..).zip(&mut s.slots[lo as usize..lo as usize + span]) {
+                s.xs[n] = x;
+                s.ys[n] = slot.wrapping_sub(1);
+                n += (*slot != 0) as usize;
+                *slot = 0;
             }
+            s.xs.truncate(n);
+            s.ys.truncate(n);
         }
     } else {
         s.sorted.clear();
