@@ -4,23 +4,32 @@
 //! take a document → cluster map.
 
 use super::ScanReport;
-use serde_json::json;
+use serde::Serialize;
 use std::io::Write;
+
+/// One member line. Serialized from borrowed fields, so a line costs no allocation: at a
+/// million documents the lines are written one after another on one thread, and building a
+/// JSON map for each was most of that time.
+#[derive(Serialize)]
+struct MemberLine<'r> {
+    id: &'r str,
+    cluster: &'r str,
+    canonical: &'r str,
+    relation: &'static str,
+}
 
 pub fn write_members(r: &ScanReport, w: &mut dyn Write) -> std::io::Result<()> {
     super::json::write_header_line(r, w)?;
     for c in &r.clusters {
         for m in &c.members {
-            serde_json::to_writer(
-                &mut *w,
-                &json!({
-                    "id": m.id,
-                    "cluster": c.id,
-                    "canonical": c.canonical,
-                    "relation": m.relation.as_str(),
-                }),
-            )?;
-            writeln!(w)?;
+            let line = MemberLine {
+                id: &m.id,
+                cluster: &c.id,
+                canonical: &c.canonical,
+                relation: m.relation.as_str(),
+            };
+            serde_json::to_writer(&mut *w, &line)?;
+            w.write_all(b"\n")?;
         }
     }
     Ok(())
