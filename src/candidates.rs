@@ -38,7 +38,47 @@ pub const LEAD_SHINGLES: u32 = 16;
 /// Is this stored shingle hash in the containment sample?
 #[inline]
 pub fn sampled(h: u32, rate: u32) -> bool {
-    rate <= 1 || fmix64(h as u64 ^ SAMPLE_SALT).is_multiple_of(rate as u64)
+    Sampler::new(rate).keeps(h)
+}
+
+/// The sample test for one rate: is `fmix64(h ^ salt)` a multiple of the rate (every hash is
+/// at rates 0 and 1)? The rate is only known at run time, so `%` would be a 64-bit division
+/// per shingle, which made most of the time of indexing the samples. Instead, as compilers do
+/// for a constant divisor (Granlund & Montgomery 1994; Warren, Hacker's Delight § 10-17):
+/// with rate = 2^k · m, m odd, x is a multiple of the rate exactly when x · m⁻¹ mod 2^64,
+/// rotated right by k, is at most (2^64 − 1) / rate. Multiplying by m⁻¹ maps the multiples
+/// q · rate one to one onto the 2^k · q, and rotating those by k gives q back; every other x
+/// ends up larger.
+#[derive(Clone, Copy)]
+pub struct Sampler {
+    inverse: u64,
+    shift: u32,
+    limit: u64,
+}
+
+impl Sampler {
+    pub fn new(rate: u32) -> Self {
+        let rate = rate.max(1) as u64;
+        let shift = rate.trailing_zeros();
+        let odd = rate >> shift;
+        // Newton's iteration for the inverse modulo 2^64: an odd m is its own inverse modulo
+        // 8, and each step doubles the correct low bits (3, 6, 12, 24, 48, 96).
+        let mut inverse = odd;
+        for _ in 0..5 {
+            inverse = inverse.wrapping_mul(2u64.wrapping_sub(odd.wrapping_mul(inverse)));
+        }
+        Sampler {
+            inverse,
+            shift,
+            limit: u64::MAX / rate,
+        }
+    }
+
+    #[inline]
+    pub fn keeps(&self, h: u32) -> bool {
+        let x = fmix64(h as u64 ^ SAMPLE_SALT);
+        x.wrapping_mul(self.inverse).rotate_right(self.shift) <= self.limit
+    }
 }
 
 /// Statistics of the containment index.
@@ -84,7 +124,8 @@ pub fn containment_candidates(
     min_ratio: f64,
     cap: usize,
 ) -> (Vec<u64>, SampleStats) {
-    let samples = index_entries(features, |_, h, _| sampled(h, rate));
+    let sampler = Sampler::new(rate);
+    let samples = index_entries(features, |_, h, _| sampler.keeps(h));
     let mut per_doc = vec![0u32; features.len()];
     for &e in &samples {
         per_doc[e as u32 as usize] += 1;
@@ -161,8 +202,8 @@ fn index_entries(
 /// The join runs per document: each document walks the proposing postings it is in and
 /// counts its partners with a larger index in a dense per-thread counter. That is the same
 /// number of steps as emitting every (pair, entry) and sorting them all, without the memory
-/// or the global sort; only the distinct partners of a document are sorted, so the output
-/// comes out sorted. The larger postings a partner shares are then looked up in a bitmap
+/// or the global sort; only the pairs a document keeps are sorted, so the output comes out
+/// sorted. The larger postings a partner shares are then looked up in a bitmap
 /// of the document's own.
 fn shared_entries(
     entries: &[u64],
@@ -172,7 +213,6 @@ fn shared_entries(
     stats: &mut SampleStats,
     accept: impl Fn(u64, u32) -> bool + Sync,
 ) -> Vec<u64> {
-    let doc = |e: u64| e as u32;
     // Postings worth pairing, runs of 2..=cap documents sharing an entry, split into those
     // that propose pairs and those that only count.
     let mut proposing: Vec<&[u64]> = Vec::new();
@@ -186,7 +226,8 @@ fn shared_entries(
         }
     }
     let (proposing, weights) = merge_identical(proposing);
-    let by_doc = postings_of_docs(&proposing, n_docs);
+    let walks = Walks::new(&proposing, &weights, n_docs);
+    drop(proposing);
     let counted = postings_of_docs(&counting, n_docs);
     (0..n_docs as u32)
         .into_par_iter()
@@ -196,33 +237,24 @@ fn shared_entries(
                     counts.resize(n_docs, 0);
                 }
                 marks.fit(counting.len());
-                for &p in by_doc.of(a) {
-                    // A posting lists its documents in ascending order: the partners with a
-                    // larger index are the ones after `a`.
-                    let (run, weight) = (proposing[p as usize], weights[p as usize]);
-                    let after = run.partition_point(|&e| doc(e) <= a);
-                    for b in run[after..].iter().map(|&e| doc(e)) {
-                        if counts[b as usize] == 0 {
+                for walk in walks.of(a) {
+                    for &b in &walks.docs[walk.from as usize..walk.to as usize] {
+                        let count = &mut counts[b as usize];
+                        if *count == 0 {
                             partners.push(b);
                         }
-                        counts[b as usize] += weight;
+                        *count += walk.weight;
                     }
                 }
-                // Only partners met often enough through proposing postings go on; the
-                // others' counters are reset here.
-                partners.retain(|&b| {
-                    let keep = counts[b as usize] >= min_proposing;
-                    if !keep {
-                        counts[b as usize] = 0;
-                    }
-                    keep
-                });
-                partners.sort_unstable();
                 let mine = counted.of(a);
                 let mut marked = false;
-                let pairs: Vec<u64> = partners
-                    .iter()
-                    .map(|&b| (pair_key(a, b), std::mem::take(&mut counts[b as usize]), b))
+                let mut pairs: Vec<u64> = (partners.drain(..))
+                    .filter_map(|b| {
+                        // Only partners met often enough through proposing postings go on;
+                        // every counter is reset here.
+                        let shared = std::mem::take(&mut counts[b as usize]);
+                        (shared >= min_proposing).then(|| (pair_key(a, b), shared, b))
+                    })
                     .filter(|&(key, shared, b)| {
                         // `accept` only grows with the count, so the counting postings the
                         // two share are looked up only when they could change the answer.
@@ -244,7 +276,8 @@ fn shared_entries(
                 if marked {
                     marks.set(mine, false);
                 }
-                partners.clear();
+                // Partners were met in walk order; only the accepted ones are sorted.
+                pairs.sort_unstable();
                 pairs
             })
         })
@@ -258,6 +291,50 @@ thread_local! {
     /// parallel range into far more jobs than threads, and zeroing a counter of every document
     /// for each job cost more at a million documents than the join itself.
     static JOIN_SCRATCH: std::cell::RefCell<(Vec<u32>, Vec<u32>, Marks)> = Default::default();
+}
+
+/// The proposing postings as the join walks them: the documents of every posting back to
+/// back, and for each document where its partners with a larger index lie in each posting it
+/// is in. A document's partners in a posting are the documents after it (a posting lists
+/// them in ascending order), so the walk starts there without searching the posting, and it
+/// reads 4 bytes per partner instead of an 8-byte entry.
+struct Walks {
+    docs: Vec<u32>,
+    of_doc: Rows<Walk>,
+}
+
+/// The partners `docs[from..to]` of a document in one posting, each counted `weight` times.
+#[derive(Clone, Copy, Default)]
+struct Walk {
+    from: u32,
+    to: u32,
+    weight: u32,
+}
+
+impl Walks {
+    fn new(postings: &[&[u64]], weights: &[u32], n_docs: usize) -> Self {
+        let docs: Vec<u32> = (postings.iter())
+            .flat_map(|run| run.iter().map(|&e| e as u32))
+            .collect();
+        assert!(docs.len() <= u32::MAX as usize, "too many index entries");
+        let of_doc = Rows::new(n_docs, || {
+            let ends = postings.iter().scan(0, |end, run| {
+                *end += run.len() as u32;
+                Some(*end)
+            });
+            (ends.zip(postings).zip(weights)).flat_map(|((to, run), &weight)| {
+                // The last document of a posting has no partner after it and gets no walk.
+                let partners_from = to + 1 - run.len() as u32..to;
+                (run.iter().zip(partners_from))
+                    .map(move |(&e, from)| (e as u32, Walk { from, to, weight }))
+            })
+        });
+        Walks { docs, of_doc }
+    }
+
+    fn of(&self, doc: u32) -> &[Walk] {
+        self.of_doc.of(doc)
+    }
 }
 
 /// Postings that list the same documents, merged into one with their number as its weight.
@@ -349,6 +426,23 @@ pub fn union(a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sampler_keeps_the_multiples_of_the_rate() {
+        let rates = (0..=300).chain([1 << 20, 3 << 20, 1_000_003, 1 << 31, u32::MAX - 1, u32::MAX]);
+        for rate in rates {
+            let sampler = Sampler::new(rate);
+            let hashes = (0..20_000u32).chain((0..20_000u32).map(|i| i.wrapping_mul(0x9e37_79b9)));
+            for h in hashes {
+                let x = fmix64(h as u64 ^ SAMPLE_SALT);
+                assert_eq!(
+                    sampler.keeps(h),
+                    rate <= 1 || x % rate as u64 == 0,
+                    "{rate} {h}"
+                );
+            }
+        }
+    }
 
     /// Sorted index entries: each (entry, documents) becomes `entry << 32 | doc`.
     fn entries(postings: &[(u64, Vec<u32>)]) -> Vec<u64> {

@@ -6,15 +6,15 @@
 //! sit back to back and each row is a slice, `values[offsets[r]..offsets[r + 1]]`.
 
 /// Values per row, each row in the order the entries were given.
-pub struct Rows {
+pub struct Rows<T = u32> {
     offsets: Vec<usize>,
-    values: Vec<u32>,
+    values: Vec<T>,
 }
 
-impl Rows {
+impl<T: Copy + Default> Rows<T> {
     /// Rows `0..n_rows` from `entries()`, which yields `(row, value)` pairs and is called
     /// twice (once to size the rows, once to fill them) and must yield the same both times.
-    pub fn new<I: Iterator<Item = (u32, u32)>>(n_rows: usize, entries: impl Fn() -> I) -> Self {
+    pub fn new<I: Iterator<Item = (u32, T)>>(n_rows: usize, entries: impl Fn() -> I) -> Self {
         let mut offsets = vec![0usize; n_rows + 1];
         for (row, _) in entries() {
             offsets[row as usize + 1] += 1;
@@ -22,7 +22,7 @@ impl Rows {
         for r in 0..n_rows {
             offsets[r + 1] += offsets[r];
         }
-        let mut values = vec![0u32; offsets[n_rows]];
+        let mut values = vec![T::default(); offsets[n_rows]];
         let mut fill = offsets.clone();
         for (row, value) in entries() {
             values[fill[row as usize]] = value;
@@ -32,7 +32,7 @@ impl Rows {
     }
 
     /// The values of row `r`.
-    pub fn of(&self, r: u32) -> &[u32] {
+    pub fn of(&self, r: u32) -> &[T] {
         &self.values[self.offsets[r as usize]..self.offsets[r as usize + 1]]
     }
 }
