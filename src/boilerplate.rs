@@ -68,9 +68,26 @@ enum LineShape {
 }
 
 /// One occurrence of a non-blank line as the learner sees it:
-/// `[line hash, document hash, source, previous line, next line, shape, document index]`
-/// (shape: a [`LineShape`]).
-pub type LineRecord = [u64; 7];
+/// `[line hash, document hash, source, previous line, next line, shape << 32 | document]`
+/// (shape: a [`LineShape`]; document: its index). Shape and document share the last word,
+/// shape in the high half, so records sort exactly as they would with the two apart, in a
+/// seventh less memory: a corpus has millions of lines.
+pub type LineRecord = [u64; 6];
+
+/// The document index of a line record.
+fn record_doc(r: &LineRecord) -> u32 {
+    r[5] as u32
+}
+
+/// The [`LineShape`] of a line record, as a number.
+fn record_shape(r: &LineRecord) -> u64 {
+    r[5] >> 32
+}
+
+/// How many records [`line_records`] gives for a document: one per line with words.
+pub fn count_line_records(t: &Tokenized) -> usize {
+    t.lines.iter().filter(|l| l.hash != 0).count()
+}
 
 /// The line records of one document. `doc_hash` identifies exact duplicates (they count
 /// once); an unknown `source` counts as a source of its own.
@@ -101,7 +118,14 @@ pub fn line_records(
         } else {
             LineShape::Sentence
         };
-        Some([h, doc_hash, src, prev, next, shape as u64, doc as u64])
+        Some([
+            h,
+            doc_hash,
+            src,
+            prev,
+            next,
+            (shape as u64) << 32 | doc as u64,
+        ])
     })
 }
 
@@ -289,7 +313,7 @@ impl BoilerplateModel {
         // A sentence counts as widespread in 50 documents (4 for a short one), or in 0.05 %
         // of a large corpus: a quoted sentence recurs more often as a corpus grows, without
         // becoming a template.
-        let n_docs = records.iter().map(|r| r[6]).max().map_or(0, |m| m + 1);
+        let n_docs = (records.iter().map(record_doc).max()).map_or(0, |m| m as u64 + 1);
         let corpus_share = (n_docs / 2000) as u32;
         let thresholds = Thresholds {
             params,
@@ -303,7 +327,7 @@ impl BoilerplateModel {
             .par_chunk_by(|a, b| a[0] == b[0])
             .filter(|run| run.len() as u32 >= params.site_min_docs.min(params.common_min_docs))
             .filter_map(|run| {
-                let first = run.iter().map(|r| r[6]).min().unwrap_or(0) as u32;
+                let first = run.iter().map(record_doc).min().unwrap_or(0);
                 decide(run, &thresholds).map(|f| (run[0][0], f, first))
             })
             .collect();
@@ -474,7 +498,7 @@ type SourceDocs = HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>;
 /// How many documents each source has, from records that come document by document.
 fn documents_per_source(records: &[LineRecord]) -> SourceDocs {
     let mut counts = SourceDocs::default();
-    for doc in records.chunk_by(|a, b| a[6] == b[6]) {
+    for doc in records.chunk_by(|a, b| record_doc(a) == record_doc(b)) {
         *counts.entry(doc[0][2]).or_default() += 1;
     }
     counts
@@ -501,7 +525,7 @@ fn decide(run: &[LineRecord], t: &Thresholds) -> Option<Furniture> {
             return Some(Furniture::SiteTemplate);
         }
     }
-    let shape = run[0][5];
+    let shape = record_shape(&run[0]);
     let min_docs = if shape == LineShape::NotSentence as u64 {
         p.common_min_docs
     } else if shape == LineShape::ShortSentence as u64 {

@@ -5,7 +5,7 @@
 //! Documents are processed in id order (not input order), so every tie anywhere downstream
 //! is broken by id and the result does not depend on how the input was ordered.
 
-use crate::boilerplate::{BoilerplateModel, LineRecord, line_records};
+use crate::boilerplate::{BoilerplateModel, LineRecord, count_line_records, line_records};
 use crate::candidates::{containment_candidates, union};
 use crate::cluster::{Cluster, ClusterInput, cluster};
 use crate::config::{PairsScope, ScanConfig};
@@ -232,12 +232,7 @@ fn analyze(
     }
     drop(by_input_order);
     bar.finish_and_clear();
-    // What the boilerplate learner needs of every line.
-    let records: Vec<LineRecord> = tokenized
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(i, (t, _))| line_records(t, i as u32, line_hash(&t.tokens), sources[i]))
-        .collect();
+    let records = all_line_records(&tokenized, &sources);
     timer.lap("tokenize");
 
     // Boilerplate.
@@ -278,6 +273,30 @@ fn analyze(
         active,
         boilerplate: model,
     }
+}
+
+/// What the boilerplate learner needs of every line: the [`line_records`] of each document
+/// (in id order, `sources` per document), in one allocation of the exact size filled in
+/// place. Collecting them would grow and copy the millions of records of a large corpus.
+fn all_line_records(tokenized: &[(Tokenized, u64)], sources: &[Option<u32>]) -> Vec<LineRecord> {
+    let counts: Vec<usize> = (tokenized.par_iter())
+        .map(|(t, _)| count_line_records(t))
+        .collect();
+    let mut records: Vec<LineRecord> = vec![[0; 6]; counts.iter().sum()];
+    let mut per_doc = Vec::with_capacity(tokenized.len());
+    let mut rest = &mut records[..];
+    for &c in &counts {
+        let (doc, after) = rest.split_at_mut(c);
+        per_doc.push(doc);
+        rest = after;
+    }
+    (per_doc.into_par_iter().zip(tokenized).enumerate()).for_each(|(i, (out, (t, _)))| {
+        let doc = line_records(t, i as u32, line_hash(&t.tokens), sources[i]);
+        for (slot, r) in out.iter_mut().zip(doc) {
+            *slot = r;
+        }
+    });
+    records
 }
 
 fn detect(
