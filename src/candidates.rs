@@ -437,7 +437,7 @@ mod tests {
                 let x = fmix64(h as u64 ^ SAMPLE_SALT);
                 assert_eq!(
                     sampler.keeps(h),
-                    rate <= 1 || x % rate as u64 == 0,
+                    rate <= 1 || x.is_multiple_of(rate as u64),
                     "{rate} {h}"
                 );
             }
