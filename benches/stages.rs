@@ -171,7 +171,7 @@ fn stages(c: &mut Criterion) {
     // A document's features and signature from its tokens and furniture labels, as the
     // scan's sketch stage builds them (shingling, MinHash, sorting and deduplicating).
     let furniture: Vec<_> = (fx.tokenized.iter())
-        .map(|t| fx.scanned.boilerplate.classify(t))
+        .map(|t| fx.scanned.boilerplate.classify(t.view()))
         .collect();
     let mut g = c.benchmark_group("features");
     g.throughput(Throughput::Elements(n_tokens));
@@ -182,7 +182,7 @@ fn stages(c: &mut Criterion) {
             for (t, f) in fx.tokenized.iter().zip(&furniture) {
                 let (ngram, seed) = (fx.cfg.ngram, fx.cfg.seed);
                 black_box(features::build(
-                    t,
+                    t.view(),
                     f,
                     0,
                     ngram,

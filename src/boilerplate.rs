@@ -33,7 +33,7 @@
 //! lines is furniture too: OCR noise or one changed word must not turn a template back into
 //! text.
 
-use crate::normalize::{Line, Tokenized};
+use crate::normalize::{Line, Tokenized, TokenizedRef};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
@@ -85,20 +85,20 @@ fn record_shape(r: &LineRecord) -> u64 {
 }
 
 /// How many records [`line_records`] gives for a document: one per line with words.
-pub fn count_line_records(t: &Tokenized) -> usize {
+pub fn count_line_records(t: TokenizedRef) -> usize {
     t.lines.iter().filter(|l| l.hash != 0).count()
 }
 
 /// The line records of one document. `doc_hash` identifies exact duplicates (they count
 /// once); an unknown `source` counts as a source of its own.
-pub fn line_records(
-    t: &Tokenized,
+pub fn line_records<'a>(
+    t: TokenizedRef<'a>,
     doc: u32,
     doc_hash: u64,
     source: Option<u32>,
-) -> impl Iterator<Item = LineRecord> + '_ {
+) -> impl Iterator<Item = LineRecord> + 'a {
     let src = source.map_or(doc_hash | 1 << 63, |s| s as u64);
-    let lines = &t.lines;
+    let lines = t.lines;
     (0..lines.len()).filter_map(move |i| {
         let h = lines[i].hash;
         if h == 0 {
@@ -290,11 +290,11 @@ impl BoilerplateModel {
         let records: Vec<LineRecord> = docs
             .par_iter()
             .enumerate()
-            .flat_map_iter(|(d, t)| line_records(t, d as u32, doc_hash[d], source[d]))
+            .flat_map_iter(|(d, t)| line_records(t.view(), d as u32, doc_hash[d], source[d]))
             .collect();
         let (mut model, holders) = Self::learn_lines(params, records);
         for d in holders {
-            model.add_near_lines(docs[d as usize]);
+            model.add_near_lines(docs[d as usize].view());
         }
         model
     }
@@ -348,7 +348,7 @@ impl BoilerplateModel {
 
     /// Add the word trigrams of the learned lines in `t`, for recognising damaged copies of
     /// them.
-    pub fn add_near_lines(&mut self, t: &Tokenized) {
+    pub fn add_near_lines(&mut self, t: TokenizedRef) {
         let grams: Vec<u64> = t
             .lines
             .iter()
@@ -360,7 +360,7 @@ impl BoilerplateModel {
 
     /// Is this line mostly made of the word trigrams of learned furniture (a template line
     /// with OCR damage or a changed word)?
-    fn near_learned(&self, t: &Tokenized, l: &Line) -> bool {
+    fn near_learned(&self, t: TokenizedRef, l: &Line) -> bool {
         let n = l.n_tokens();
         if self.near.is_empty() || !(NEAR_MIN_WORDS..=NEAR_MAX_WORDS).contains(&n) {
             return false;
@@ -387,8 +387,8 @@ impl BoilerplateModel {
     }
 
     /// Furniture label of every line of one document (None = body text).
-    pub fn classify(&self, t: &Tokenized) -> Vec<Option<Furniture>> {
-        let lines = &t.lines;
+    pub fn classify(&self, t: TokenizedRef) -> Vec<Option<Furniture>> {
+        let lines = t.lines;
         if !self.params.enabled {
             return vec![None; lines.len()];
         }
@@ -583,7 +583,7 @@ mod tests {
         let model = BoilerplateModel::learn(BoilerplateParams::default(), &refs, &hashes, &sources);
         let story = &docs[0]; // page 0 of outlet 0 carries the story and the sign-up line
         assert_eq!(story.lines.len(), 4);
-        let labels = model.classify(story);
+        let labels = model.classify(story.view());
         assert_eq!(labels[1], None, "story paragraph");
         assert_eq!(labels[2], None, "story paragraph");
         assert_eq!(labels[3], Some(Furniture::SiteTemplate), "sign-up line");

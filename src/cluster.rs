@@ -583,7 +583,7 @@ mod tests {
         let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
         let mut signature = [0u32; 16];
         build(
-            &tok,
+            tok.view(),
             &furniture,
             hash,
             5,

@@ -12,7 +12,7 @@
 //! The token stream itself is dropped once this is built.
 
 use crate::boilerplate::Furniture;
-use crate::normalize::{Tokenized, line_hash};
+use crate::normalize::{TokenizedRef, line_hash};
 use crate::sketch::{for_each_shingle, minhash_oph};
 
 /// Matching features of one document.
@@ -86,7 +86,7 @@ pub struct Scratch {
 /// Returns whether the document has any body shingle.
 #[allow(clippy::too_many_arguments)]
 pub fn build(
-    t: &Tokenized,
+    t: TokenizedRef,
     furniture: &[Option<Furniture>],
     text_hash: u64,
     ngram: usize,
@@ -102,7 +102,7 @@ pub fn build(
     };
     scratch.body.clear();
     f.para_starts.reserve(t.paragraphs.len());
-    for p in &t.paragraphs {
+    for p in t.paragraphs {
         f.para_starts.push(scratch.body.len() as u32);
         let mut has_body = false;
         for li in p.line_start..p.line_end {

@@ -71,6 +71,73 @@ pub struct Tokenized {
     pub paragraphs: Vec<Paragraph>,
 }
 
+impl Tokenized {
+    /// The tokens and layout, borrowed.
+    pub fn view(&self) -> TokenizedRef<'_> {
+        TokenizedRef {
+            tokens: &self.tokens,
+            lines: &self.lines,
+            paragraphs: &self.paragraphs,
+        }
+    }
+}
+
+/// The token stream and layout of one text, borrowed from a [`Tokenized`] or a
+/// [`TokenizedBatch`]: what matching reads of a text (no spans).
+#[derive(Debug, Clone, Copy)]
+pub struct TokenizedRef<'a> {
+    pub tokens: &'a [u32],
+    /// Token ranges are indices into `tokens`.
+    pub lines: &'a [Line],
+    /// Line ranges are indices into `lines`.
+    pub paragraphs: &'a [Paragraph],
+}
+
+/// The token streams and layouts of consecutive texts in three shared buffers. Kept for a
+/// whole corpus between two passes, a [`Tokenized`] per text costs three allocations, and
+/// as many frees, often in another thread's allocator arena than the one that allocated
+/// them; a batch of a few hundred texts costs three growing buffers, freed at once.
+#[derive(Debug, Default)]
+pub struct TokenizedBatch {
+    tokens: Vec<u32>,
+    lines: Vec<Line>,
+    paragraphs: Vec<Paragraph>,
+    /// Per text: where its tokens, lines and paragraphs end.
+    ends: Vec<[usize; 3]>,
+}
+
+impl TokenizedBatch {
+    /// Append a text (its spans are not kept).
+    pub fn push(&mut self, t: &Tokenized) {
+        self.tokens.extend_from_slice(&t.tokens);
+        self.lines.extend_from_slice(&t.lines);
+        self.paragraphs.extend_from_slice(&t.paragraphs);
+        let ends = [self.tokens.len(), self.lines.len(), self.paragraphs.len()];
+        self.ends.push(ends);
+    }
+
+    /// Number of texts.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Text `i`, in the order pushed. Its line and paragraph ranges are its own, as in the
+    /// [`Tokenized`] it came from.
+    pub fn get(&self, i: usize) -> TokenizedRef<'_> {
+        let [t0, l0, p0] = if i == 0 { [0; 3] } else { self.ends[i - 1] };
+        let [t1, l1, p1] = self.ends[i];
+        TokenizedRef {
+            tokens: &self.tokens[t0..t1],
+            lines: &self.lines[l0..l1],
+            paragraphs: &self.paragraphs[p0..p1],
+        }
+    }
+}
+
 /// A text tokenized with spans whose lines another text may repeat (see
 /// [`Tokenizer::tokenize_like`]), with the index of its lines by their bytes.
 #[derive(Clone, Copy)]

@@ -12,7 +12,7 @@ use crate::config::{PairsScope, ScanConfig};
 use crate::features::{self, DocFeatures};
 use crate::input::Corpus;
 use crate::lsh::band_candidates;
-use crate::normalize::{Tokenized, Tokenizer, line_hash};
+use crate::normalize::{Tokenized, TokenizedBatch, TokenizedRef, Tokenizer, line_hash};
 use crate::progress::Progress;
 use crate::verify::{self, PairScore};
 use rayon::prelude::*;
@@ -41,6 +41,20 @@ pub struct ScanStats {
 
 /// Documents tokenized between two releases of the input pages they were read from.
 const TOKENIZE_BATCH: usize = 16_384;
+
+/// Documents whose token streams pass 1 keeps together, tokenized by one thread: enough
+/// to make a chunk's three buffers large, few enough that the last chunk of a batch does
+/// not keep the other threads waiting long. A batch holds whole chunks.
+const CHUNK: usize = 256;
+const _: () = assert!(TOKENIZE_BATCH.is_multiple_of(CHUNK));
+
+/// The token streams of `CHUNK` consecutive documents (input order) and the hashes of
+/// their texts.
+#[derive(Default)]
+struct Chunk {
+    texts: TokenizedBatch,
+    text_hashes: Vec<u64>,
+}
 
 /// What one stage cost: wall-clock seconds and, where the system reports it, the process's
 /// peak resident set size (MB) when the stage ended. The peak only grows, so the stage where
@@ -205,66 +219,84 @@ fn analyze(
         .collect();
 
     // Pass 1, in input order so that the pages of a memory-mapped input can be given back
-    // batch by batch: tokenize every text once and keep the token streams for pass 2.
+    // batch by batch: tokenize every text once and keep the token streams for pass 2, in
+    // chunks of consecutive texts.
     let bar = progress.bar("tokenize", n as u64);
-    let mut by_input_order: Vec<(Tokenized, u64)> = Vec::with_capacity(n);
+    let mut chunks: Vec<Chunk> = Vec::with_capacity(n.div_ceil(CHUNK));
     for lo in (0..n).step_by(TOKENIZE_BATCH) {
         let hi = (lo + TOKENIZE_BATCH).min(n);
-        let batch: Vec<(Tokenized, u64)> = (lo..hi)
+        let batch: Vec<Chunk> = (0..(hi - lo).div_ceil(CHUNK))
             .into_par_iter()
             .map_init(
                 || (Tokenizer::new(cfg.seed), Tokenized::default()),
-                |(tok, scratch), d| {
-                    let text = corpus.text(d);
-                    tok.tokenize(&text, scratch);
-                    bar.inc(1);
-                    // The clone allocates exactly what is kept.
-                    (scratch.clone(), xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
+                |(tok, scratch), c| {
+                    let mut chunk = Chunk::default();
+                    for d in lo + c * CHUNK..(lo + (c + 1) * CHUNK).min(hi) {
+                        let text = corpus.text(d);
+                        tok.tokenize(&text, scratch);
+                        chunk.texts.push(scratch);
+                        (chunk.text_hashes).push(xxhash_rust::xxh3::xxh3_64(text.as_bytes()));
+                    }
+                    bar.inc(chunk.texts.len() as u64);
+                    chunk
                 },
             )
             .collect();
         corpus.release_resident_pages_of(lo..hi);
-        by_input_order.extend(batch);
+        chunks.extend(batch);
     }
-    let mut tokenized: Vec<(Tokenized, u64)> = Vec::with_capacity(n);
-    for &d in &order {
-        tokenized.push(std::mem::take(&mut by_input_order[d as usize]));
-    }
-    drop(by_input_order);
     bar.finish_and_clear();
-    let records = all_line_records(&tokenized, &sources);
+    // Document `i` in id order: its tokens and the hash of its text.
+    let doc = |i: usize| {
+        let d = order[i] as usize;
+        let chunk = &chunks[d / CHUNK];
+        (chunk.texts.get(d % CHUNK), chunk.text_hashes[d % CHUNK])
+    };
+    let records = all_line_records(n, &doc, &sources);
     timer.lap("tokenize");
 
     // Boilerplate.
     let (mut model, holders) = BoilerplateModel::learn_lines(cfg.boilerplate, records);
     for d in holders {
-        model.add_near_lines(&tokenized[d as usize].0);
+        model.add_near_lines(doc(d as usize).0);
     }
     if let Some(known) = known {
         model.merge(known);
     }
     timer.lap("boilerplate");
 
-    // Features and signatures; each token stream is dropped once its features are built.
+    // Features and signatures, in input order chunk by chunk so that the token streams of a
+    // chunk are freed as soon as it is done (the features take their place), then put in id
+    // order.
     let k = cfg.num_perm;
-    let mut signatures = vec![0u32; n * k];
     let bar = progress.bar("sketch", n as u64);
-    let built: Vec<(DocFeatures, bool)> = signatures
-        .par_chunks_mut(k.max(1))
-        .zip(tokenized.into_par_iter())
-        .map_init(
-            features::Scratch::default,
-            |scratch, (sig, (t, text_hash))| {
-                let furniture = model.classify(&t);
-                let out =
-                    features::build(&t, &furniture, text_hash, cfg.ngram, cfg.seed, sig, scratch);
-                bar.inc(1);
-                out
-            },
-        )
+    let mut signatures_by_input = vec![0u32; n * k];
+    let built: Vec<Vec<(DocFeatures, bool)>> = signatures_by_input
+        .par_chunks_mut((CHUNK * k).max(1))
+        .zip(chunks.into_par_iter())
+        .map_init(features::Scratch::default, |scratch, (sigs, chunk)| {
+            let built = (sigs.chunks_mut(k.max(1)).enumerate())
+                .map(|(j, sig)| {
+                    let t = chunk.texts.get(j);
+                    let furniture = model.classify(t);
+                    let hash = chunk.text_hashes[j];
+                    features::build(t, &furniture, hash, cfg.ngram, cfg.seed, sig, scratch)
+                })
+                .collect();
+            bar.inc(chunk.texts.len() as u64);
+            built
+        })
         .collect();
     bar.finish_and_clear();
-    let (features, active): (Vec<DocFeatures>, Vec<bool>) = built.into_iter().unzip();
+    let mut signatures = vec![0u32; n * k];
+    (signatures.par_chunks_mut(k.max(1)).zip(&order)).for_each(|(sig, &d)| {
+        sig.copy_from_slice(&signatures_by_input[d as usize * k..][..k]);
+    });
+    drop(signatures_by_input);
+    let mut built: Vec<(DocFeatures, bool)> = built.into_iter().flatten().collect();
+    let (features, active): (Vec<DocFeatures>, Vec<bool>) = (order.iter())
+        .map(|&d| std::mem::take(&mut built[d as usize]))
+        .unzip();
     timer.lap("sketch");
     Analysis {
         order,
@@ -275,23 +307,30 @@ fn analyze(
     }
 }
 
-/// What the boilerplate learner needs of every line: the [`line_records`] of each document
-/// (in id order, `sources` per document), in one allocation of the exact size filled in
-/// place. Collecting them would grow and copy the millions of records of a large corpus.
-fn all_line_records(tokenized: &[(Tokenized, u64)], sources: &[Option<u32>]) -> Vec<LineRecord> {
-    let counts: Vec<usize> = (tokenized.par_iter())
-        .map(|(t, _)| count_line_records(t))
+/// What the boilerplate learner needs of every line: the [`line_records`] of each of the `n`
+/// documents (`doc(i)`: document `i` in id order, `sources` per document), in one
+/// allocation of the exact size filled in place. Collecting them would grow and copy the
+/// millions of records of a large corpus.
+fn all_line_records<'a>(
+    n: usize,
+    doc: &(impl Fn(usize) -> (TokenizedRef<'a>, u64) + Sync),
+    sources: &[Option<u32>],
+) -> Vec<LineRecord> {
+    let counts: Vec<usize> = (0..n)
+        .into_par_iter()
+        .map(|i| count_line_records(doc(i).0))
         .collect();
     let mut records: Vec<LineRecord> = vec![[0; 6]; counts.iter().sum()];
-    let mut per_doc = Vec::with_capacity(tokenized.len());
+    let mut per_doc = Vec::with_capacity(n);
     let mut rest = &mut records[..];
     for &c in &counts {
         let (doc, after) = rest.split_at_mut(c);
         per_doc.push(doc);
         rest = after;
     }
-    (per_doc.into_par_iter().zip(tokenized).enumerate()).for_each(|(i, (out, (t, _)))| {
-        let doc = line_records(t, i as u32, line_hash(&t.tokens), sources[i]);
+    (per_doc.into_par_iter().enumerate()).for_each(|(i, out)| {
+        let t = doc(i).0;
+        let doc = line_records(t, i as u32, line_hash(t.tokens), sources[i]);
         for (slot, r) in out.iter_mut().zip(doc) {
             *slot = r;
         }

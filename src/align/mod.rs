@@ -362,7 +362,7 @@ impl<'t> Article<'t> {
             None => tokenizer.tokenize(text, &mut tok),
         }
         TOKENIZER.set(Some(tokenizer));
-        let furniture = model.classify(&tok);
+        let furniture = model.classify(tok.view());
         let any_learned = (furniture.iter())
             .any(|f| matches!(f, Some(Furniture::Common | Furniture::NearTemplate)));
         let mut article = Article {
