@@ -14,7 +14,7 @@ use crate::input::Corpus;
 use crate::lsh::band_candidates;
 use crate::normalize::{Tokenized, TokenizedBatch, TokenizedRef, Tokenizer, line_hash};
 use crate::progress::Progress;
-use crate::verify::{self, PairScore};
+use crate::verify::{self, Fetch, PairScore};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -47,6 +47,12 @@ const TOKENIZE_BATCH: usize = 16_384;
 /// not keep the other threads waiting long. A batch holds whole chunks.
 const CHUNK: usize = 256;
 const _: () = assert!(TOKENIZE_BATCH.is_multiple_of(CHUNK));
+
+/// Candidate pairs a verifier thread takes at a time.
+const VERIFY_CHUNK: usize = 1024;
+/// Pairs ahead of the one being scored whose second document's arrays are fetched (its
+/// record is fetched twice as far ahead).
+const PREFETCH_AHEAD: usize = 4;
 
 /// The token streams of `CHUNK` consecutive documents (input order) and the hashes of
 /// their texts.
@@ -393,28 +399,44 @@ fn detect(
     let vparams = cfg.verify_params();
     let bar = progress.bar("verify", candidates.len() as u64);
     let keep = cfg.keep_pairs;
-    let scored: Vec<ScoredPair> = candidates
-        .par_iter()
-        .map_init(verify::Scratch::default, |s, &key| {
-            let (a, b) = ((key >> 32) as u32, key as u32);
-            let (fa, fb) = (&features[a as usize], &features[b as usize]);
-            bar.inc(1);
-            let (accepted, score) = vparams.decide(fa, fb, s, |accepted| match keep {
-                PairsScope::None => false,
-                PairsScope::Accepted => accepted,
-                PairsScope::Candidates => true,
-            });
-            (accepted || keep == PairsScope::Candidates).then(|| ScoredPair {
-                a,
-                b,
-                score: match keep {
-                    PairsScope::None => PairScore::default(),
-                    _ => score.expect("decide scores every pair the report keeps"),
-                },
-                accepted,
-            })
+    let decide = |s: &mut verify::Scratch, key: u64| {
+        let (a, b) = ((key >> 32) as u32, key as u32);
+        let (fa, fb) = (&features[a as usize], &features[b as usize]);
+        let (accepted, score) = vparams.decide(fa, fb, s, |accepted| match keep {
+            PairsScope::None => false,
+            PairsScope::Accepted => accepted,
+            PairsScope::Candidates => true,
+        });
+        (accepted || keep == PairsScope::Candidates).then(|| ScoredPair {
+            a,
+            b,
+            score: match keep {
+                PairsScope::None => PairScore::default(),
+                _ => score.expect("decide scores every pair the report keeps"),
+            },
+            accepted,
         })
-        .flatten()
+    };
+    let scored: Vec<ScoredPair> = candidates
+        .par_chunks(VERIFY_CHUNK)
+        .map_init(verify::Scratch::default, |s, chunk| {
+            // The second documents of the pairs ahead are fetched while this one is
+            // scored: first their records, then (a few pairs later) their arrays.
+            let second = |t: usize| chunk.get(t).map(|&key| &features[key as u32 as usize]);
+            let mut kept = Vec::new();
+            for (t, &key) in chunk.iter().enumerate() {
+                if let Some(f) = second(t + 2 * PREFETCH_AHEAD) {
+                    verify::prefetch(f, Fetch::Record);
+                }
+                if let Some(f) = second(t + PREFETCH_AHEAD) {
+                    verify::prefetch(f, Fetch::Arrays);
+                }
+                kept.extend(decide(s, key));
+            }
+            bar.inc(chunk.len() as u64);
+            kept
+        })
+        .flatten_iter()
         .collect();
     bar.finish_and_clear();
     let edges: Vec<(u32, u32)> = scored
