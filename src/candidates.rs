@@ -23,7 +23,7 @@
 //! that open with the same sentence share a lead and little else.
 
 use crate::features::DocFeatures;
-use crate::lsh::{GroupStats, merge_pair_lists, pair_key};
+use crate::lsh::pair_key;
 use crate::normalize::fmix64;
 use crate::rows::Rows;
 use crate::verify::count_common;
@@ -418,9 +418,19 @@ impl Marks {
     }
 }
 
-/// Union of two sorted unique pair lists.
+/// Union of two sorted unique pair lists, sorted and unique: one merge of the two.
 pub fn union(a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
-    merge_pair_lists(vec![(a, GroupStats::default()), (b, GroupStats::default())]).0
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        out.push(x.min(y));
+        i += (x <= y) as usize;
+        j += (y <= x) as usize;
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 #[cfg(test)]
@@ -459,6 +469,19 @@ mod tests {
         let mut stats = SampleStats::default();
         let pairs = shared_entries(e, n as usize, cap, 2, &mut stats, |_, c| c >= need);
         (pairs, stats)
+    }
+
+    #[test]
+    fn union_merges_two_sorted_lists_into_one_without_repeats() {
+        let evens: Vec<u64> = (0..50).map(|x| 2 * x).collect();
+        let threes: Vec<u64> = (0..40).map(|x| 3 * x).collect();
+        let mut expected: Vec<u64> = evens.iter().chain(&threes).copied().collect();
+        expected.sort_unstable();
+        expected.dedup();
+        assert_eq!(union(evens.clone(), threes.clone()), expected);
+        assert_eq!(union(threes, evens.clone()), expected);
+        assert_eq!(union(evens.clone(), Vec::new()), evens);
+        assert_eq!(union(Vec::new(), evens.clone()), evens);
     }
 
     #[test]
