@@ -86,23 +86,30 @@ pub fn run(a: &ScanArgs) -> i32 {
     };
     let read = Stage::ended("read", started.elapsed().as_secs_f64());
     let mut out = scan(&corpus, &cfg, &progress);
-    if let Some(path) = &a.pairs {
-        let code = emit(Some(path), |w| report::pairs::write_pairs(&corpus, &out, w));
-        if code != EXIT_OK {
-            return code;
-        }
-    }
     out.timings.insert(0, read);
-    let mut report = ScanReport::new(
-        &corpus,
-        &out,
-        &cfg,
-        &a.input.read_options(),
-        &a.input.names(),
-    );
     // The members format prints no change summaries, so it does not pay for the alignment.
     let with_changes = !a.no_changes && a.report.format != Format::Members;
-    let changes = MemberChanges::for_report(&mut report, &corpus, &out, &cfg, with_changes);
+    // The pairs file is written (and synced) while the report is built.
+    let (pairs_code, (report, changes)) = rayon::join(
+        || match &a.pairs {
+            Some(path) => emit(Some(path), |w| report::pairs::write_pairs(&corpus, &out, w)),
+            None => EXIT_OK,
+        },
+        || {
+            let mut report = ScanReport::new(
+                &corpus,
+                &out,
+                &cfg,
+                &a.input.read_options(),
+                &a.input.names(),
+            );
+            let changes = MemberChanges::for_report(&mut report, &corpus, &out, &cfg, with_changes);
+            (report, changes)
+        },
+    );
+    if pairs_code != EXIT_OK {
+        return pairs_code;
+    }
     let changes = changes.as_ref();
     let write = |w: &mut dyn std::io::Write| match a.report.format {
         Format::Text => report::text::write_text(&report, changes, w),
