@@ -374,30 +374,65 @@ fn pick_canonical(input: &ClusterInput, comp: &[u32]) -> u32 {
 }
 
 /// For each member, how many of its shingles another member also has.
+///
+/// Every shingle is counted in an open-addressing table indexed by the top bits of its
+/// hash, then each member's shingles are looked up. A member's shingles ascend, so both
+/// passes walk the table from start to end, like a merge: the table of a large component
+/// stays cheap to reach, where sorting all the shingles of the component cost twice as much.
 fn supported_shingles(features: &[DocFeatures], comp: &[u32]) -> Vec<usize> {
-    // `shingle << 32 | member`: one u64 key sorts faster than a pair.
-    let mut all: Vec<u64> = comp
-        .iter()
-        .enumerate()
-        .flat_map(|(i, &d)| {
-            features[d as usize]
-                .shingles
-                .iter()
-                .map(move |&h| (h as u64) << 32 | i as u64)
-        })
-        .collect();
-    // The concatenation of the members' sorted arrays: the stable sort merges these runs
-    // rather than sorting from scratch.
-    all.sort();
-    let mut support = vec![0usize; comp.len()];
-    for run in all.chunk_by(|a, b| a >> 32 == b >> 32) {
-        if run.len() > 1 {
-            for &e in run {
-                support[e as u32 as usize] += 1;
-            }
+    let shingles = |d: u32| features[d as usize].shingles.as_slice();
+    let total: usize = comp.iter().map(|&d| shingles(d).len()).sum();
+    let mut table = ShingleCounts::with_room(total);
+    for &d in comp {
+        for &h in shingles(d) {
+            table.add(h);
         }
     }
-    support
+    comp.iter()
+        .map(|&d| shingles(d).iter().filter(|&&h| table.count(h) > 1).count())
+        .collect()
+}
+
+/// How many members hold each shingle: open addressing with linear probing, slots chosen
+/// by the top bits of the (uniform) shingle hash.
+struct ShingleCounts {
+    keys: Vec<u32>,
+    /// Members holding `keys[slot]`, saturating; 0 marks an empty slot.
+    counts: Vec<u8>,
+    shift: u32,
+}
+
+impl ShingleCounts {
+    /// A table with room for `n` distinct shingles, at most half full.
+    fn with_room(n: usize) -> Self {
+        let size = (2 * n).next_power_of_two().clamp(2, 1 << 31);
+        ShingleCounts {
+            keys: vec![0; size],
+            counts: vec![0; size],
+            shift: 32 - size.trailing_zeros(),
+        }
+    }
+
+    /// The slot holding `h`, or the empty slot where it belongs.
+    #[inline]
+    fn slot(&self, h: u32) -> usize {
+        let mask = self.keys.len() - 1;
+        let mut s = (h >> self.shift) as usize;
+        while self.counts[s] != 0 && self.keys[s] != h {
+            s = (s + 1) & mask;
+        }
+        s
+    }
+
+    fn add(&mut self, h: u32) {
+        let s = self.slot(h);
+        self.keys[s] = h;
+        self.counts[s] = self.counts[s].saturating_add(1);
+    }
+
+    fn count(&self, h: u32) -> u8 {
+        self.counts[self.slot(h)]
+    }
 }
 
 /// Which paragraph each body position of a document is in, and how many shingles each
@@ -547,6 +582,49 @@ mod tests {
     const BYLINE: &str = "By Barbara Johnson, Senior Political Reporter\n\
                           Published August 9, 2024 12:50 a.m. Updated daily";
     const BYLINE_WORDS: u32 = 16;
+
+    #[test]
+    fn support_counts_the_shingles_another_member_holds() {
+        // Members drawn from small value ranges share many shingles; the top of the u32
+        // range (and 0) tests the table's first and last slots.
+        let mut state = 0x853c_49e6_748f_ea9bu64;
+        let mut next = |m: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        for round in 0..50 {
+            let n_members = 1 + next(8) as usize;
+            let features: Vec<DocFeatures> = (0..n_members)
+                .map(|_| {
+                    let range = [50, 400, 1 << 32][round % 3];
+                    let mut shingles: Vec<u32> = (0..next(120))
+                        .map(|_| (u32::MAX as u64 - next(range)) as u32)
+                        .chain([0])
+                        .collect();
+                    shingles.sort_unstable();
+                    shingles.dedup();
+                    DocFeatures {
+                        shingles,
+                        ..Default::default()
+                    }
+                })
+                .collect();
+            let comp: Vec<u32> = (0..n_members as u32).collect();
+            let expected: Vec<usize> = (features.iter().enumerate())
+                .map(|(i, f)| {
+                    (f.shingles.iter())
+                        .filter(|h| {
+                            (features.iter().enumerate())
+                                .any(|(j, g)| j != i && g.shingles.binary_search(h).is_ok())
+                        })
+                        .count()
+                })
+                .collect();
+            assert_eq!(supported_shingles(&features, &comp), expected);
+        }
+    }
 
     #[test]
     fn paragraph_table_agrees_with_paragraph_of() {
