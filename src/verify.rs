@@ -438,7 +438,7 @@ pub fn prefetch(f: &DocFeatures, what: Fetch) {
 
 /// Cache lines of a shingle array that [`prefetch`] asks for: the first blocks of the
 /// merge; the CPU's own prefetcher follows the rest of the stream.
-const PREFETCH_LINES: usize = 4;
+const PREFETCH_LINES: usize = 8;
 
 /// What [`prefetch`] loads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
