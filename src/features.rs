@@ -13,7 +13,7 @@
 
 use crate::boilerplate::Furniture;
 use crate::normalize::{TokenizedRef, line_hash};
-use crate::sketch::{for_each_shingle, minhash_oph};
+use crate::sketch::{minhash_oph, shingle_hashes};
 
 /// Matching features of one document.
 #[derive(Debug, Default, Clone)]
@@ -125,12 +125,11 @@ pub fn build(
         shift += 1;
     }
     f.pos_shift = shift;
+    shingle_hashes(&scratch.body, ngram, seed, &mut scratch.full);
     scratch.hashes.clear();
-    scratch.full.clear();
-    for_each_shingle(&scratch.body, ngram, seed, |pos, h| {
-        scratch.full.push(h);
-        scratch.hashes.push((stored(h) as u64) << 32 | pos as u64);
-    });
+    scratch.hashes.extend(
+        (scratch.full.iter().enumerate()).map(|(pos, &h)| (stored(h) as u64) << 32 | pos as u64),
+    );
     let active = minhash_oph(scratch.full.iter().copied(), seed, signature);
     // Every key holds its own position, so the keys are distinct and sort into one order,
     // in which the first of each run of equal hashes is its first occurrence.
