@@ -514,18 +514,12 @@ fn shared_in_a_order(a: &DocFeatures, b: &DocFeatures, s: &mut Scratch) {
             hi = hi.max(x);
         }
         if lo <= hi {
-            // Read back without a branch per slot: each slot of the span is written at the
-            // next free place of the lists, which moves on only past a shared shingle.
             let span = (hi - lo) as usize + 1;
-            s.xs.resize(span, 0);
-            s.ys.resize(span, 0);
-            let mut n = 0;
-            for (x, slot) in (lo..).zip(&mut s.slots[lo as usize..lo as usize + span]) {
-                s.xs[n] = x;
-                s.ys[n] = slot.wrapping_sub(1);
-                n += (*slot != 0) as usize;
-                *slot = 0;
-            }
+            // Room for a whole vector written at the last free place.
+            s.xs.resize(span + READ_BACK_SLACK, 0);
+            s.ys.resize(span + READ_BACK_SLACK, 0);
+            let slots = &mut s.slots[lo as usize..lo as usize + span];
+            let n = read_back(slots, lo, &mut s.xs, &mut s.ys);
             s.xs.truncate(n);
             s.ys.truncate(n);
         }
@@ -542,6 +536,73 @@ fn shared_in_a_order(a: &DocFeatures, b: &DocFeatures, s: &mut Scratch) {
             s.ys.push(y);
         }
     }
+}
+
+/// Room [`read_back`] needs past the end of its output.
+const READ_BACK_SLACK: usize = 16;
+
+/// For each non-zero `slots[k]`, in order: `xs[n] = lo + k`, `ys[n] = slots[k] - 1`; then
+/// clears the slots and returns n. `xs` and `ys` hold at least `slots.len()` +
+/// [`READ_BACK_SLACK`] elements. Sixteen slots at a time with AVX-512 (a mask of the
+/// occupied ones and two compressions) where the CPU has it.
+fn read_back(slots: &mut [u32], lo: u32, xs: &mut [u32], ys: &mut [u32]) -> usize {
+    debug_assert!(xs.len().min(ys.len()) >= slots.len() + READ_BACK_SLACK);
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU has AVX-512F.
+        return unsafe { read_back_avx512(slots, lo, xs, ys) };
+    }
+    read_back_from(slots, 0, 0, lo, xs, ys)
+}
+
+/// [`read_back`] of `slots[k..]`, the first `n` places of the output taken: without a
+/// branch per slot, each slot is written at the next free place of the lists, which moves
+/// on only past a shared shingle.
+#[inline(always)]
+fn read_back_from(
+    slots: &mut [u32],
+    k: usize,
+    mut n: usize,
+    lo: u32,
+    xs: &mut [u32],
+    ys: &mut [u32],
+) -> usize {
+    for (x, slot) in (lo + k as u32..).zip(&mut slots[k..]) {
+        xs[n] = x;
+        ys[n] = slot.wrapping_sub(1);
+        n += (*slot != 0) as usize;
+        *slot = 0;
+    }
+    n
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn read_back_avx512(slots: &mut [u32], lo: u32, xs: &mut [u32], ys: &mut [u32]) -> usize {
+    use std::arch::x86_64::*;
+    const N: usize = 16;
+    let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    let (mut k, mut n) = (0, 0);
+    while k + N <= slots.len() {
+        let block: &mut [u32; N] = (&mut slots[k..k + N]).try_into().expect("block");
+        let (to_x, to_y) = (&mut xs[n..n + N], &mut ys[n..n + N]);
+        // SAFETY: the CPU has AVX-512F (this function's target feature); the loads and
+        // stores touch the sixteen elements of `block`, `to_x` and `to_y`.
+        unsafe {
+            let v = _mm512_loadu_si512(block.as_ptr() as *const __m512i);
+            let occupied = _mm512_test_epi32_mask(v, v);
+            let x = _mm512_add_epi32(lanes, _mm512_set1_epi32((lo as usize + k) as i32));
+            let y = _mm512_sub_epi32(v, _mm512_set1_epi32(1));
+            let x = _mm512_maskz_compress_epi32(occupied, x);
+            let y = _mm512_maskz_compress_epi32(occupied, y);
+            _mm512_storeu_si512(to_x.as_mut_ptr() as *mut __m512i, x);
+            _mm512_storeu_si512(to_y.as_mut_ptr() as *mut __m512i, y);
+            _mm512_storeu_si512(block.as_mut_ptr() as *mut __m512i, _mm512_setzero_si512());
+            n += occupied.count_ones() as usize;
+        }
+        k += N;
+    }
+    read_back_from(slots, k, n, lo, xs, ys)
 }
 
 /// The longest chain of shared shingles increasing in both texts (patience sorting on the
@@ -769,6 +830,44 @@ mod tests {
                 .map(|&(i, j)| (i as usize, j as usize))
                 .collect();
             assert_eq!(portable, pairs, "{sets:?}");
+        }
+    }
+
+    #[test]
+    fn read_back_lists_the_occupied_slots_in_order_and_clears_them() {
+        let mut state = 0x1234_5678_9abc_def1u64;
+        for len in [0, 1, 15, 16, 17, 31, 64, 100, 451] {
+            let slots: Vec<u32> = (0..len)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let r = (state >> 33) as u32;
+                    if r.is_multiple_of(3) { 0 } else { r % 1000 + 1 }
+                })
+                .collect();
+            let lo = 7;
+            let expected: Vec<(u32, u32)> = (slots.iter().enumerate())
+                .filter(|&(_, &v)| v != 0)
+                .map(|(k, &v)| (lo + k as u32, v - 1))
+                .collect();
+            let room = len + READ_BACK_SLACK;
+            for portable in [false, true] {
+                let (mut xs, mut ys) = (vec![0; room], vec![0; room]);
+                let mut work = slots.clone();
+                let n = if portable {
+                    read_back_from(&mut work, 0, 0, lo, &mut xs, &mut ys)
+                } else {
+                    read_back(&mut work, lo, &mut xs, &mut ys)
+                };
+                let listed: Vec<(u32, u32)> = xs[..n]
+                    .iter()
+                    .copied()
+                    .zip(ys[..n].iter().copied())
+                    .collect();
+                assert_eq!(listed, expected, "{len} slots, portable {portable}");
+                assert!(work.iter().all(|&v| v == 0));
+            }
         }
     }
 
