@@ -587,13 +587,8 @@ mod tests {
     fn support_counts_the_shingles_another_member_holds() {
         // Members drawn from small value ranges share many shingles; the top of the u32
         // range (and 0) tests the table's first and last slots.
-        let mut state = 0x853c_49e6_748f_ea9bu64;
-        let mut next = |m: u64| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) % m
-        };
+        let mut rng = crate::synth::Rng::new(0x853c_49e6_748f_ea9b);
+        let mut next = |m: u64| rng.below(m as usize) as u64;
         for round in 0..50 {
             let n_members = 1 + next(8) as usize;
             let features: Vec<DocFeatures> = (0..n_members)

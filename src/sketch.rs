@@ -42,8 +42,8 @@ pub const MAX_NGRAM: usize = SHINGLE_MUL.len();
 /// chain of five multiplications and the finalizer's two per shingle.
 pub fn shingle_hashes(tokens: &[u32], k: usize, seed: u64, out: &mut Vec<u64>) {
     debug_assert!((1..=MAX_NGRAM).contains(&k));
-    out.clear();
     if tokens.is_empty() {
+        out.clear();
         return;
     }
     let k = k.min(tokens.len());

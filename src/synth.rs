@@ -136,17 +136,21 @@ const OCR: &[(char, char)] = &[
     ('t', 'f'),
 ];
 
-/// A seeded splitmix64 stream.
-struct Rng(u64);
+/// A seeded splitmix64 stream; the crate's tests draw their random cases from it too.
+pub(crate) struct Rng(u64);
 
 impl Rng {
+    pub(crate) fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
     fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         fmix64(self.0)
     }
 
     /// Uniform in `0..n` (`n` > 0).
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (((self.next() >> 32) * n as u64) >> 32) as usize
     }
 
@@ -307,7 +311,7 @@ struct Record<'a> {
 /// Generate the corpus described by `params`.
 pub fn generate(params: &SynthParams) -> SynthCorpus {
     let v = Vocab::new();
-    let mut rng = Rng(params.seed ^ 0x5157_4e54_4845_5349);
+    let mut rng = Rng::new(params.seed ^ 0x5157_4e54_4845_5349);
     let sites = params.sites.max(1);
     let blocks: Vec<Vec<String>> = (0..sites).map(|s| site_blocks(&v, s, &mut rng)).collect();
     let n_unrelated = (params.n_docs as f64 * params.unrelated).round() as usize;

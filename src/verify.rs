@@ -190,7 +190,6 @@ pub fn common_indices(sa: &[u32], sb: &[u32], out: &mut Vec<(u32, u32)>) {
 fn common_indices_avx512(sa: &[u32], sb: &[u32], out: &mut Vec<(u32, u32)>) {
     use std::arch::x86_64::*;
     const N: usize = 16;
-    let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     // Interleave the first (then the last) eight lanes of two vectors: `(a0, b0, a1, b1, …)`.
     let first_pairs = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     let last_pairs =
@@ -216,14 +215,8 @@ fn common_indices_avx512(sa: &[u32], sb: &[u32], out: &mut Vec<(u32, u32)>) {
             if in_b != 0 {
                 let b = _mm512_loadu_si512(xb.as_ptr() as *const __m512i);
                 let in_a = marks(b, xa);
-                let ia = _mm512_maskz_compress_epi32(
-                    in_b,
-                    _mm512_add_epi32(lanes, _mm512_set1_epi32(i as i32)),
-                );
-                let jb = _mm512_maskz_compress_epi32(
-                    in_a,
-                    _mm512_add_epi32(lanes, _mm512_set1_epi32(j as i32)),
-                );
+                let ia = _mm512_maskz_compress_epi32(in_b, lane_indices(i));
+                let jb = _mm512_maskz_compress_epi32(in_a, lane_indices(j));
                 let found = in_b.count_ones() as usize;
                 out.reserve(N);
                 let at = out.as_mut_ptr().add(out.len()) as *mut __m512i;
@@ -239,6 +232,16 @@ fn common_indices_avx512(sa: &[u32], sb: &[u32], out: &mut Vec<(u32, u32)>) {
         j += N * (last_b <= last_a) as usize;
     }
     merge_blocks::<8>(sa, sb, (i, j), &mut ListAvx2(out))
+}
+
+/// The sixteen indices `base, base + 1, …, base + 15` (as 32-bit lanes).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn lane_indices(base: usize) -> std::arch::x86_64::__m512i {
+    use std::arch::x86_64::*;
+    let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    _mm512_add_epi32(lanes, _mm512_set1_epi32(base as i32))
 }
 
 /// [`common_indices`] compiled for AVX2: the merge and its visitor are inlined here, so
@@ -307,7 +310,8 @@ impl MergeVisitor<8> for ListAvx2<'_> {
     fn block(&mut self, i: usize, j: usize, xa: &[u32; 8], xb: &[u32; 8]) {
         use std::arch::x86_64::*;
         // SAFETY: this visitor is only made by `common_indices_avx2` and
-        // `common_indices_avx512`, which run where the CPU has AVX2 (AVX-512F includes it); the load reads the eight elements of `xa`.
+        // `common_indices_avx512`, which run where the CPU has AVX2 (AVX-512F includes it);
+        // the load reads the eight elements of `xa`.
         unsafe {
             let a = _mm256_loadu_si256(xa.as_ptr() as *const __m256i);
             let eq: [__m256i; 8] =
@@ -581,7 +585,6 @@ fn read_back_from(
 fn read_back_avx512(slots: &mut [u32], lo: u32, xs: &mut [u32], ys: &mut [u32]) -> usize {
     use std::arch::x86_64::*;
     const N: usize = 16;
-    let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     let (mut k, mut n) = (0, 0);
     while k + N <= slots.len() {
         let block: &mut [u32; N] = (&mut slots[k..k + N]).try_into().expect("block");
@@ -591,7 +594,7 @@ fn read_back_avx512(slots: &mut [u32], lo: u32, xs: &mut [u32], ys: &mut [u32]) 
         unsafe {
             let v = _mm512_loadu_si512(block.as_ptr() as *const __m512i);
             let occupied = _mm512_test_epi32_mask(v, v);
-            let x = _mm512_add_epi32(lanes, _mm512_set1_epi32((lo as usize + k) as i32));
+            let x = lane_indices(lo as usize + k);
             let y = _mm512_sub_epi32(v, _mm512_set1_epi32(1));
             let x = _mm512_maskz_compress_epi32(occupied, x);
             let y = _mm512_maskz_compress_epi32(occupied, y);
@@ -779,13 +782,8 @@ mod tests {
 
     #[test]
     fn block_merge_finds_exactly_what_a_set_intersection_finds() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |m: u64| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) % m
-        };
+        let mut rng = crate::synth::Rng::new(0x9e37_79b9_7f4a_7c15);
+        let mut next = |m: u64| rng.below(m as usize) as u64;
         for round in 0..300 {
             // Small value ranges make long runs of shared and unshared elements.
             let range = [8, 40, 300, 1000][round % 4];
@@ -835,15 +833,13 @@ mod tests {
 
     #[test]
     fn read_back_lists_the_occupied_slots_in_order_and_clears_them() {
-        let mut state = 0x1234_5678_9abc_def1u64;
+        let mut rng = crate::synth::Rng::new(0x1234_5678_9abc_def1);
         for len in [0, 1, 15, 16, 17, 31, 64, 100, 451] {
+            // A third of the slots empty, the rest holding 1..=1000.
             let slots: Vec<u32> = (0..len)
-                .map(|_| {
-                    state = state
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    let r = (state >> 33) as u32;
-                    if r.is_multiple_of(3) { 0 } else { r % 1000 + 1 }
+                .map(|_| match rng.below(3) {
+                    0 => 0,
+                    _ => 1 + rng.below(1000) as u32,
                 })
                 .collect();
             let lo = 7;
@@ -912,13 +908,8 @@ mod tests {
             ngram: 5,
         };
         let mut s = Scratch::default();
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |m: u32| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 33) % m as u64) as u32
-        };
+        let mut rng = crate::synth::Rng::new(0x2545_f491_4f6c_dd1d);
+        let mut next = |m: u32| rng.below(m as usize) as u32;
         let (mut quick_rejects, mut outcomes) = (0, [0; 2]);
         for _ in 0..400 {
             let n_a = 40 + next(300);
